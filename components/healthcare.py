@@ -1,0 +1,215 @@
+"""Facts about Azure Health Data Services that the program needs, in one place.
+
+Sources are in ../shared/research/healthcare-facts.md (sections 0-3). Scope and app-role
+IDs are deliberately absent: they are read from the API's service principal in the tenant.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+ServiceKind = Literal["fhir", "dicom", "api-for-fhir"]
+SERVICE_KINDS: tuple[ServiceKind, ...] = ("fhir", "dicom", "api-for-fhir")
+
+GUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+
+LOGIN_HOST = "https://login.microsoftonline.com"
+DICOM_AUDIENCE = "https://dicom.healthcareapis.azure.com"
+
+
+def is_guid(value: str) -> bool:
+    return bool(GUID_RE.match(value))
+
+
+@dataclass(frozen=True)
+class WellKnownApi:
+    """A first-party API whose service principal client apps request permissions on."""
+
+    alias: str
+    app_id: str
+    display_name: str
+    # What to tell a user whose tenant has no service principal for this API.
+    missing_hint: str
+
+
+WELL_KNOWN_APIS: dict[str, WellKnownApi] = {
+    api.alias: api
+    for api in (
+        WellKnownApi(
+            "azure-healthcare-apis",
+            "4f6778d8-5aef-43dc-a1ff-b073724b9495",
+            "Azure Healthcare APIs",
+            "It is created when a FHIR service or Azure API for FHIR is deployed in the "
+            "tenant; for a client in another tenant, import it with "
+            "`az ad sp create --id 4f6778d8-5aef-43dc-a1ff-b073724b9495`.",
+        ),
+        WellKnownApi(
+            "azure-api-for-dicom",
+            "75e725bf-66ce-4cea-9b9a-5c4caae57f33",
+            "Azure API for DICOM",
+            "The DICOM API's service principal exists only once a DICOM service has been "
+            "deployed in the tenant (the portal's 'Azure API for DICOM' search is empty "
+            "until then). Deploy the DICOM service first, or create the service principal "
+            "with `az ad sp create --id 75e725bf-66ce-4cea-9b9a-5c4caae57f33`.",
+        ),
+        WellKnownApi(
+            "microsoft-graph",
+            "00000003-0000-0000-c000-000000000000",
+            "Microsoft Graph",
+            "Every tenant has it; check that the deploying identity may read service "
+            "principals (Application.Read.All).",
+        ),
+    )
+}
+API_BY_APP_ID = {api.app_id: api for api in WELL_KNOWN_APIS.values()}
+
+# A service name used as an apiPermissions key resolves to the API its kind is served by.
+API_FOR_KIND: dict[ServiceKind, str] = {
+    "fhir": "azure-healthcare-apis",
+    "api-for-fhir": "azure-healthcare-apis",
+    "dicom": "azure-api-for-dicom",
+}
+
+
+@dataclass(frozen=True)
+class BuiltInRole:
+    name: str
+    guid: str
+    kinds: frozenset[ServiceKind]
+
+
+_FHIR_BOTH: frozenset[ServiceKind] = frozenset({"fhir", "api-for-fhir"})
+
+# research/healthcare-facts.md section 3.1 (R-INTEG, R-SUMMARY).
+BUILT_IN_ROLES: dict[str, BuiltInRole] = {
+    role.name: role
+    for role in (
+        BuiltInRole("FHIR Data Contributor", "5a1fc7df-4bf1-4951-a576-89034ee01acd", _FHIR_BOTH),
+        BuiltInRole("FHIR Data Reader", "4c8d0bbc-75d3-4935-991f-5f3c56d81508", _FHIR_BOTH),
+        BuiltInRole("FHIR Data Writer", "3f88fce4-5892-4214-ae73-ba5294559913", _FHIR_BOTH),
+        BuiltInRole("FHIR Data Exporter", "3db33094-8700-4567-8da5-1501d4e7e843", _FHIR_BOTH),
+        # The importer's data action exists only on workspaces/fhirservices.
+        BuiltInRole(
+            "FHIR Data Importer", "4465e953-8ced-4406-a58e-0f6e3f3b530b", frozenset({"fhir"})
+        ),
+        BuiltInRole("FHIR Data Converter", "a1705bd2-3a8f-45a5-8683-466fcfd5cc24", _FHIR_BOTH),
+        BuiltInRole("FHIR SMART User", "4ba50f17-9666-485c-a643-ff00808643f0", _FHIR_BOTH),
+        BuiltInRole(
+            "DICOM Data Owner", "58a3b984-7adf-4c20-983a-32417c86fbc8", frozenset({"dicom"})
+        ),
+        BuiltInRole(
+            "DICOM Data Reader", "e89c7a3c-2f64-4fa1-a847-3e4c9ba4283a", frozenset({"dicom"})
+        ),
+    )
+}
+_ROLE_BY_FOLDED_NAME = {name.casefold(): role for name, role in BUILT_IN_ROLES.items()}
+
+
+def find_built_in_role(name: str) -> BuiltInRole | None:
+    """Look a role up by name, forgiving case and repeated spaces as the portal does."""
+    return _ROLE_BY_FOLDED_NAME.get(" ".join(name.split()).casefold())
+
+
+@dataclass(frozen=True)
+class HealthcareResource:
+    """A parsed ARM resource ID of a FHIR, DICOM or Azure API for FHIR service."""
+
+    kind: ServiceKind
+    subscription_id: str
+    resource_group: str
+    workspace: str | None
+    name: str
+    resource_id: str
+
+    @property
+    def default_url(self) -> str:
+        if self.kind == "fhir":
+            return f"https://{self.workspace}-{self.name}.fhir.azurehealthcareapis.com".lower()
+        if self.kind == "dicom":
+            return f"https://{self.workspace}-{self.name}.dicom.azurehealthcareapis.com".lower()
+        return f"https://{self.name}.azurehealthcareapis.com".lower()
+
+    @property
+    def default_audience(self) -> str:
+        # Every DICOM service shares one audience; FHIR's audience is its own URL.
+        return DICOM_AUDIENCE if self.kind == "dicom" else self.default_url
+
+
+_PREFIX = (
+    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
+    r"/providers/Microsoft\.HealthcareApis/"
+)
+_NAME = r"[A-Za-z0-9][A-Za-z0-9-]{1,48}[A-Za-z0-9]"
+_SHAPES: dict[ServiceKind, re.Pattern[str]] = {
+    "fhir": re.compile(
+        _PREFIX + rf"workspaces/(?P<ws>{_NAME})/fhirservices/(?P<name>{_NAME})$", re.I
+    ),
+    "dicom": re.compile(
+        _PREFIX + rf"workspaces/(?P<ws>{_NAME})/dicomservices/(?P<name>{_NAME})$", re.I
+    ),
+    "api-for-fhir": re.compile(_PREFIX + rf"services/(?P<name>{_NAME})$", re.I),
+}
+SHAPE_EXAMPLES: dict[ServiceKind, str] = {
+    "fhir": "/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.HealthcareApis/workspaces/<ws>/fhirservices/<name>",
+    "dicom": "/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.HealthcareApis/workspaces/<ws>/dicomservices/<name>",
+    "api-for-fhir": "/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.HealthcareApis/services/<name>",
+}
+_RG_RE = re.compile(r"^[-\w.()]{1,90}$")
+
+
+def kind_of_resource_id(resource_id: str) -> ServiceKind | None:
+    for kind, pattern in _SHAPES.items():
+        if pattern.match(resource_id):
+            return kind
+    return None
+
+
+def parse_resource_id(resource_id: str, kind: ServiceKind) -> HealthcareResource:
+    """Parse a service's ARM ID, raising ValueError with a message a user can act on."""
+    match = _SHAPES[kind].match(resource_id)
+    if match is None:
+        actual = kind_of_resource_id(resource_id)
+        if actual is not None:
+            raise ValueError(f"is the ID of a '{actual}' service, but kind is '{kind}'")
+        raise ValueError(f"is not a {kind} resource ID; expected {SHAPE_EXAMPLES[kind]}")
+    sub, rg = match["sub"], match["rg"]
+    if not is_guid(sub):
+        raise ValueError(f"subscription '{sub}' is not a GUID")
+    if not _RG_RE.match(rg) or rg.endswith("."):
+        raise ValueError(f"resource group '{rg}' is not a valid resource group name")
+    return HealthcareResource(
+        kind=kind,
+        subscription_id=sub.lower(),
+        resource_group=rg,
+        workspace=match.groupdict().get("ws"),
+        name=match["name"],
+        resource_id=resource_id,
+    )
+
+
+def role_definition_id(subscription_id: str, role_guid: str) -> str:
+    return (
+        f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/"
+        f"roleDefinitions/{role_guid.lower()}"
+    )
+
+
+# Fixed namespace so assignment names are stable across machines and reruns.
+_ASSIGNMENT_NAMESPACE = uuid.UUID("0d3c6f5e-58a7-4f0c-9b0e-6a3f9a9b4c21")
+
+
+def role_assignment_name(stack: str, application: str, service: str, role_guid: str) -> str:
+    """A deterministic GUID per (stack, application, service, role), so reruns show no diff."""
+    seed = f"healthcare-clients/{stack}/{application}/{service}/{role_guid.lower()}"
+    return str(uuid.uuid5(_ASSIGNMENT_NAMESPACE, seed))
+
+
+def token_endpoint_v2(tenant_id: str) -> str:
+    return f"{LOGIN_HOST}/{tenant_id}/oauth2/v2.0/token"
+
+
+def token_endpoint_v1(tenant_id: str) -> str:
+    return f"{LOGIN_HOST}/{tenant_id}/oauth2/token"
