@@ -1,0 +1,15 @@
+"""healthcare-clients: Entra ID client applications for Azure Health Data Services."""
+
+import pulumi
+
+from components.errors import ConfigError
+from components.stack import build_stack, load_stack_settings
+
+try:
+    outputs = build_stack(load_stack_settings())
+except ConfigError as error:
+    # RunError ends the program with the message alone: a user's mistake, not a traceback.
+    raise pulumi.RunError(str(error)) from None
+
+for key, value in outputs.items():
+    pulumi.export(key, value)

@@ -1,0 +1,147 @@
+"""One Entra ID client application: the whole registration for one config entry."""
+
+from typing import Any
+
+import pulumi
+import pulumi_azuread as azuread
+
+from components import healthcare
+from components.api_permissions import ApiPermissions
+from components.application_credentials import ApplicationCredentials
+from components.authentication_platforms import AuthenticationPlatforms
+from components.config import Application
+from components.context import StackContext
+from components.data_plane_access import DataPlaneAccess
+from components.rotating_client_secret import RotatingClientSecret
+from components.tenant import ApiAccess
+
+
+class ClientApplication(pulumi.ComponentResource):
+    """Registration, owners, service principal, platforms, credentials and access.
+
+    ``outputs`` is the application's entry in the stack output ``applications``
+    (DESIGN section 4).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        app: Application,
+        context: StackContext,
+        accesses: tuple[ApiAccess, ...],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("healthcare-clients:index:ClientApplication", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        # protect goes on the two objects whose IDs others depend on, never on the component:
+        # it would propagate to the passwords and block their rotation.
+        pinned = pulumi.ResourceOptions(parent=self, protect=context.protect)
+        guard = context.guard("applications")
+        settings = app.settings
+
+        self.registration = azuread.ApplicationRegistration(
+            name,
+            display_name=guard(app.display_name),
+            description=guard(settings.description) if settings.description else None,
+            sign_in_audience="AzureADMyOrg",
+            implicit_access_token_issuance_enabled=False,
+            implicit_id_token_issuance_enabled=False,
+            opts=pinned,
+        )
+        owners = settings.owners or (context.tenant.deployer_object_id,)
+        self.owners = [
+            azuread.ApplicationOwner(
+                f"{name}-owner-{owner}",
+                application_id=self.registration.id,
+                owner_object_id=owner,
+                opts=child,
+            )
+            for owner in owners
+        ]
+        self.service_principal = azuread.ServicePrincipal(
+            f"{name}-sp", client_id=self.registration.client_id, opts=pinned
+        )
+        self.platforms = AuthenticationPlatforms(
+            name,
+            application_id=self.registration.id,
+            redirect_uris=settings.redirect_uris,
+            public_client_flows=settings.public_client_flows,
+            guard=guard,
+            opts=child,
+        )
+
+        secret = settings.rotating_secret
+        self.secret = (
+            RotatingClientSecret(
+                name,
+                application_id=self.registration.id,
+                client_id=self.registration.client_id,
+                settings=secret,
+                now=context.now,
+                key_vault=settings.key_vault,
+                opts=child,
+            )
+            if secret is not None
+            else None
+        )
+        self.credentials = (
+            ApplicationCredentials(
+                name,
+                application_id=self.registration.id,
+                certificates=app.certificates,
+                federated_credentials=settings.federated_credentials,
+                guard=guard,
+                opts=child,
+            )
+            if app.certificates or settings.federated_credentials
+            else None
+        )
+        self.permissions = (
+            ApiPermissions(
+                name,
+                application_id=self.registration.id,
+                service_principal_object_id=self.service_principal.object_id,
+                accesses=accesses,
+                admin_consent=settings.admin_consent,
+                opts=child,
+            )
+            if accesses
+            else None
+        )
+        services = dict(context.settings.services)
+        self.data_plane = (
+            DataPlaneAccess(
+                name,
+                stack=context.stack,
+                principal_id=self.service_principal.object_id,
+                grants=app.roles,
+                services=services,
+                opts=child,
+            )
+            if app.roles
+            else None
+        )
+
+        tenant_id = context.tenant.tenant_id
+        self.outputs: dict[str, Any] = {
+            "clientId": self.registration.client_id,
+            "tenantId": tenant_id,
+            "applicationObjectId": self.registration.object_id,
+            "servicePrincipalObjectId": self.service_principal.object_id,
+            "clientSecret": self.secret.client_secret if self.secret else None,
+            "clientSecretExpiresAt": self.secret.expires_at if self.secret else None,
+            "secrets": self.secret.secrets if self.secret else [],
+            "tokenEndpoint": healthcare.token_endpoint_v2(tenant_id),
+            "tokenEndpointV1": healthcare.token_endpoint_v1(tenant_id),
+            "services": {
+                service_name: {
+                    "kind": services[service_name].kind,
+                    "url": services[service_name].endpoint_url,
+                    "audience": services[service_name].token_audience,
+                    "scope": services[service_name].scope,
+                }
+                for service_name in app.reachable_services
+            },
+        }
+        self.register_outputs(self.outputs)

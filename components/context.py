@@ -1,0 +1,38 @@
+"""What every component needs from the stack besides its own settings."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+import pulumi
+
+from components.config import StackSettings
+from components.tenant import TenantView
+
+T = TypeVar("T")
+
+
+def _keep(value: Any) -> Any:
+    return value
+
+
+def _secret(value: Any) -> Any:
+    return pulumi.Output.secret(value)
+
+
+@dataclass(frozen=True)
+class StackContext:
+    stack: str
+    now: datetime
+    protect: bool
+    tenant: TenantView
+    settings: StackSettings
+
+    def guard(self, config_key: str) -> Callable[[T], "pulumi.Input[T]"]:
+        """Wrap values that came from a secret config key, so they stay secret in state.
+
+        Pulumi marks secret-ness per top-level key: one ``--secret`` leaf under
+        ``applications`` makes the whole key secret, and so every input drawn from it.
+        """
+        return _secret if config_key in self.settings.secret_keys else _keep

@@ -1,0 +1,77 @@
+"""The program, as a function of validated settings: what ``__main__.py`` runs."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+
+from components import clock
+from components.client_application import ClientApplication
+from components.config import StackSettings, load_settings
+from components.context import StackContext
+from components.errors import ConfigError, Problem
+from components.tenant import ApiAccess, read_tenant, resolve_permissions
+
+PROJECT = "healthcare-clients"
+
+
+def read_stack_config() -> tuple[dict[str, Any], frozenset[str]]:
+    """Every ``healthcare-clients:*`` key the CLI passed, parsed from JSON where it is JSON.
+
+    The SDK has no public "list all keys" call, and unknown keys must be reported, so this
+    reads the same two sources ``pulumi.Config`` does.
+    """
+    prefix = f"{PROJECT}:"
+    keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env() or {})
+    raw: dict[str, Any] = {}
+    secret: set[str] = set()
+    for full_key in sorted(k for k in keys if k.startswith(prefix)):
+        key = full_key[len(prefix) :]
+        value = runtime_config.get_config(full_key)
+        try:
+            raw[key] = json.loads(value) if isinstance(value, str) else value
+        except json.JSONDecodeError:
+            raw[key] = value  # a plain string value
+        if runtime_config.is_config_secret(full_key):
+            secret.add(key)
+    return raw, frozenset(secret)
+
+
+def load_stack_settings() -> StackSettings:
+    raw, secret_keys = read_stack_config()
+    return load_settings(
+        raw,
+        now=clock.now(),
+        base_dir=Path.cwd(),
+        secret_keys=secret_keys,
+        stack=pulumi.get_stack(),
+    )
+
+
+def build_stack(settings: StackSettings) -> dict[str, Any]:
+    """Resolve against the tenant, then register one ClientApplication per config entry."""
+    for warning in settings.warnings:
+        pulumi.log.warn(warning)
+    tenant = read_tenant(settings.distinct_api_app_ids())
+    problems: list[Problem] = []
+    accesses: dict[str, tuple[ApiAccess, ...]] = {}
+    for name, app in settings.applications.items():
+        accesses[name], found = resolve_permissions(app, tenant)
+        problems += found
+    if problems:
+        raise ConfigError(sorted(problems))
+
+    context = StackContext(
+        stack=pulumi.get_stack(),
+        now=settings.now,
+        protect=settings.protect,
+        tenant=tenant,
+        settings=settings,
+    )
+    applications = {
+        name: ClientApplication(name, app=app, context=context, accesses=accesses[name])
+        for name, app in settings.applications.items()
+    }
+    return {"applications": {name: app.outputs for name, app in applications.items()}}
