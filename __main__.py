@@ -2,12 +2,13 @@
 
 import pulumi
 
+from components.clock import ClockError
 from components.errors import ConfigError
 from components.stack import build_stack, load_stack_settings
 
 try:
     outputs = build_stack(load_stack_settings())
-except ConfigError as error:
+except (ConfigError, ClockError) as error:
     # RunError ends the program with the message alone: a user's mistake, not a traceback.
     raise pulumi.RunError(str(error)) from None
 
