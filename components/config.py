@@ -696,6 +696,10 @@ def _problems_from(
             message = "is not a recognised form"
         else:
             message = item["msg"].removeprefix("Value error, ")
+            if redact and value is not None:
+                # Our own validators quote the value; a secret key's value must not be.
+                for shown in {repr(value), str(value)}:
+                    message = message.replace(shown, "[secret]")
         problems.append(Problem(join_path(*prefix, *loc), message))
     return problems
 

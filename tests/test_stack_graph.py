@@ -1,0 +1,188 @@
+"""The resource graph of Pulumi.dev.yaml, as the engine would receive it."""
+
+import ast
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Runner
+from tools.mockrun import MockRun
+
+REGISTRATION = "azuread:index/applicationRegistration:ApplicationRegistration"
+SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
+REDIRECTS = "azuread:index/applicationRedirectUris:ApplicationRedirectUris"
+FALLBACK = "azuread:index/applicationFallbackPublicClient:ApplicationFallbackPublicClient"
+OWNER = "azuread:index/applicationOwner:ApplicationOwner"
+POSTMAN_CALLBACK = "https://www.getpostman.com/oauth2/callback"
+COMPONENTS_DIR = Path(__file__).resolve().parent.parent / "components"
+
+
+@pytest.fixture
+def dev(run: Runner, dev_config: dict[str, Any]) -> MockRun:
+    return run(dev_config)
+
+
+def test_dev_stack_registers_the_tutorial(dev: MockRun) -> None:
+    counts = Counter(r.type for r in dev.resources if r.custom)
+    assert counts == {
+        REGISTRATION: 2,
+        OWNER: 2,
+        SERVICE_PRINCIPAL: 2,
+        FALLBACK: 2,
+        REDIRECTS: 1,
+        "azuread:index/applicationPassword:ApplicationPassword": 4,
+        "azuread:index/applicationApiAccess:ApplicationApiAccess": 1,
+        "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant": 1,
+        "azure-native:authorization:RoleAssignment": 3,
+    }
+    assert "azuread:index/application:Application" not in {r.type for r in dev.resources}
+
+
+def test_registrations_are_single_tenant_without_implicit_grant(dev: MockRun) -> None:
+    for registration in dev.of_type(REGISTRATION):
+        assert registration.inputs["signInAudience"] == "AzureADMyOrg"
+        assert registration.inputs["implicitAccessTokenIssuanceEnabled"] is False
+        assert registration.inputs["implicitIdTokenIssuanceEnabled"] is False
+    names = {r.name: r.inputs["displayName"] for r in dev.of_type(REGISTRATION)}
+    assert names == {"postman": "Healthcare APIs - Postman", "backend": "Healthcare APIs - backend reader"}
+
+
+def test_postman_callback_is_under_mobile_and_desktop_only(dev: MockRun) -> None:
+    (redirect,) = dev.of_type(REDIRECTS)
+    assert redirect.name == "postman-redirect-publicclient"
+    assert redirect.inputs["type"] == "PublicClient"
+    assert redirect.inputs["redirectUris"] == [POSTMAN_CALLBACK]
+    postman = dev.named("postman")
+    assert redirect.inputs["applicationId"] == postman.id
+
+
+def test_public_client_flag_per_app(dev: MockRun) -> None:
+    flags = {r.name: r.inputs["enabled"] for r in dev.of_type(FALLBACK)}
+    assert flags == {"postman-public-client-flows": True, "backend-public-client-flows": False}
+
+
+def test_service_principal_is_bound_to_its_registration(dev: MockRun) -> None:
+    for app in ("postman", "backend"):
+        registration = next(r for r in dev.of_type(REGISTRATION) if r.name == app)
+        sp = next(r for r in dev.of_type(SERVICE_PRINCIPAL) if r.name == f"{app}-sp")
+        assert sp.inputs["clientId"] == registration.outputs["clientId"]
+
+
+def test_owner_defaults_to_the_deploying_principal(dev: MockRun) -> None:
+    from tools.fake_tenant import DEPLOYER_OBJECT_ID
+
+    assert {r.inputs["ownerObjectId"] for r in dev.of_type(OWNER)} == {DEPLOYER_OBJECT_ID}
+
+
+def test_outputs_follow_the_contract(dev: MockRun) -> None:
+    postman = dev.outputs["applications"]["postman"]
+    registration = dev.named("postman")
+    assert postman["clientId"] == registration.outputs["clientId"]
+    assert postman["applicationObjectId"] == registration.outputs["objectId"]
+    assert postman["tenantId"] == "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    assert postman["tokenEndpoint"] == f"https://login.microsoftonline.com/{postman['tenantId']}/oauth2/v2.0/token"
+    assert postman["servicePrincipalObjectId"] == dev.named("postman-sp").outputs["objectId"]
+    assert set(postman["services"]) == {"fhir", "dicom"}
+    assert dev.secret_output_paths == {"applications.postman.clientSecret", "applications.backend.clientSecret"}
+
+
+def test_every_child_is_parented_inside_a_component(dev: MockRun) -> None:
+    component_urns = {r.urn for r in dev.resources if not r.custom}
+    for resource in dev.resources:
+        if resource.type == "healthcare-clients:index:ClientApplication":
+            assert resource.parent.endswith("pulumi:pulumi:Stack::healthcare-clients-dev")
+            continue
+        assert resource.parent in component_urns, f"{resource.type} {resource.name} has no component parent"
+        assert resource.type.startswith("healthcare-clients:index:") or resource.custom
+
+
+def test_component_type_tokens(dev: MockRun) -> None:
+    tokens = {r.type for r in dev.resources if not r.custom}
+    assert tokens == {
+        "healthcare-clients:index:ClientApplication",
+        "healthcare-clients:index:AuthenticationPlatforms",
+        "healthcare-clients:index:RotatingClientSecret",
+        "healthcare-clients:index:ApiPermissions",
+        "healthcare-clients:index:DataPlaneAccess",
+    }
+
+
+def _component_classes() -> list[tuple[Path, ast.ClassDef]]:
+    found = []
+    for path in sorted(COMPONENTS_DIR.glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and any(
+                ast.unparse(base).endswith("ComponentResource") for base in node.bases
+            ):
+                found.append((path, node))
+    return found
+
+
+def test_every_component_ends_with_register_outputs_and_parents_its_children() -> None:
+    classes = _component_classes()
+    assert len(classes) >= 6
+    for path, cls in classes:
+        init = next(n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
+        last = init.body[-1]
+        assert isinstance(last, ast.Expr) and "register_outputs" in ast.unparse(last), (
+            f"{path.name}:{cls.name} must end __init__ with self.register_outputs(...)"
+        )
+        source = ast.unparse(cls)
+        assert "super().__init__('healthcare-clients:index:" + cls.name in source
+        # Every resource created with opts= gets an option set built with parent=self.
+        for call in ast.walk(cls):
+            if isinstance(call, ast.Call) and any(k.arg == "opts" for k in call.keywords):
+                opts = next(k for k in call.keywords if k.arg == "opts")
+                assert ast.unparse(opts.value) in ("child", "pinned", "opts"), ast.unparse(call)
+        for call in ast.walk(cls):
+            if isinstance(call, ast.Call) and ast.unparse(call.func) == "pulumi.ResourceOptions":
+                assert any(k.arg == "parent" and ast.unparse(k.value) == "self" for k in call.keywords)
+
+
+def test_determinism_same_config_and_clock_same_inputs(run: Runner, dev_config: dict[str, Any]) -> None:
+    first, second = run(dev_config), run(dev_config)
+    # Registration order is asynchronous; what the engine compares is each URN's inputs.
+    assert sorted((r.urn, repr(r.inputs)) for r in first.resources) == sorted(
+        (r.urn, repr(r.inputs)) for r in second.resources
+    )
+    assert len({r.urn for r in first.resources}) == len(first.resources)
+
+
+def test_protect_applies_to_registration_and_service_principal_only(run: Runner, dev_config: dict[str, Any]) -> None:
+    dev_config["protect"] = True
+    result = run(dev_config)
+    protected = {r.type for r in result.resources if r.protect}
+    assert protected == {REGISTRATION, SERVICE_PRINCIPAL}
+    assert not any(r.protect for r in result.resources if "Password" in r.type)
+
+
+def test_protect_is_off_by_default(dev: MockRun) -> None:
+    assert not any(r.protect for r in dev.resources)
+
+
+def test_secret_config_key_keeps_its_values_secret(run: Runner, dev_config: dict[str, Any]) -> None:
+    result = run(dev_config, secret_keys=("applications",))
+    registration = result.named("postman")
+    assert "displayName" in registration.secret_inputs
+    (redirect,) = result.of_type(REDIRECTS)
+    assert "redirectUris" in redirect.secret_inputs
+    public = run(dev_config)
+    assert "displayName" not in public.named("postman").secret_inputs
+
+
+def test_invokes_are_one_client_config_and_one_lookup_per_api(dev: MockRun) -> None:
+    tokens = Counter(token for token, _ in dev.invokes)
+    assert tokens == {
+        "azuread:index/getClientConfig:getClientConfig": 1,
+        "azuread:index/getServicePrincipal:getServicePrincipal": 1,
+    }
+
+
+def test_bad_clock_is_a_clean_error(run: Runner, dev_config: dict[str, Any]) -> None:
+    import pulumi
+
+    with pytest.raises(pulumi.RunError, match="HEALTHCARE_CLIENTS_NOW='soon' is not an ISO 8601"):
+        run(dev_config, now="soon")
