@@ -44,7 +44,7 @@ typecheck: $(DEV_STAMP)
 	$(BIN)/mypy components tools policy bench __main__.py
 
 workflows: $(DEV_STAMP)
-	npm ci --silent --no-audit --no-fund --prefix tools/workflow-lint
+	npm ci --silent --ignore-scripts --no-audit --no-fund --prefix tools/workflow-lint
 	$(BIN)/python -m tools.lint_workflows
 
 unit: $(DEV_STAMP)

@@ -1,0 +1,1 @@
+"""healthcare-clients policy pack (see README.md). Importable as ``policy`` for tests and tools."""
