@@ -19,7 +19,9 @@ NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)
 SUB = "00000000-0000-0000-0000-000000000000"
 FHIR_ID = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.HealthcareApis/workspaces/wsone/fhirservices/fhir1"
 DICOM_ID = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.HealthcareApis/workspaces/wsone/dicomservices/dicom1"
-API_FHIR_ID = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.HealthcareApis/services/apifhir1"
+API_FHIR_ID = (
+    f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.HealthcareApis/services/apifhir1"
+)
 
 
 def base() -> dict[str, Any]:
@@ -33,7 +35,7 @@ def base() -> dict[str, Any]:
 
 
 def load(raw: dict[str, Any], secret_keys: frozenset[str] = frozenset()) -> Any:
-    return load_settings(raw, now=NOW, base_dir=Path("."), secret_keys=secret_keys)
+    return load_settings(raw, now=NOW, base_dir=Path(), secret_keys=secret_keys)
 
 
 def with_app(**settings: Any) -> dict[str, Any]:
@@ -96,12 +98,18 @@ def test_display_name_of_256_characters_is_accepted() -> None:
 
 def test_unknown_key_suggests_the_close_one() -> None:
     message = only_problem(with_app(redirectUri={"web": []}))
-    assert message == "applications.app.redirectUri: unknown key 'redirectUri'; did you mean 'redirectUris'?"
+    assert (
+        message
+        == "applications.app.redirectUri: unknown key 'redirectUri'; did you mean 'redirectUris'?"
+    )
 
 
 def test_unknown_nested_key_suggests_from_its_own_section() -> None:
     message = only_problem(with_app(secret={"expiresIn": "6 months", "rotaton": "overlap"}))
-    assert message == "applications.app.secret.rotaton: unknown key 'rotaton'; did you mean 'rotation'?"
+    assert (
+        message
+        == "applications.app.secret.rotaton: unknown key 'rotaton'; did you mean 'rotation'?"
+    )
 
 
 def test_unknown_top_level_key() -> None:
@@ -123,7 +131,11 @@ def test_presets_expand_and_duplicates_collapse_in_order() -> None:
     app = load(
         with_app(
             redirectUris={
-                "mobileDesktop": ["postman", "myapp://auth", "https://www.getpostman.com/oauth2/callback"],
+                "mobileDesktop": [
+                    "postman",
+                    "myapp://auth",
+                    "https://www.getpostman.com/oauth2/callback",
+                ],
                 "web": ["postman-web", "https://b.example.com/cb", "postman-web"],
             }
         )
@@ -134,7 +146,13 @@ def test_presets_expand_and_duplicates_collapse_in_order() -> None:
 
 
 @pytest.mark.parametrize(
-    "uri", ["https://app.example.com/cb", "http://localhost:8080/cb", "http://127.0.0.1/cb", "https://x.example.com/a?b=c"]
+    "uri",
+    [
+        "https://app.example.com/cb",
+        "http://localhost:8080/cb",
+        "http://127.0.0.1/cb",
+        "https://x.example.com/a?b=c",
+    ],
 )
 def test_web_and_spa_uris_accepted(uri: str) -> None:
     app = load(with_app(redirectUris={"web": [uri], "spa": [uri]})).applications["app"]
@@ -167,7 +185,10 @@ def test_spa_uri_rules_are_the_web_rules() -> None:
 
 def test_mobile_desktop_takes_custom_schemes_but_not_plain_http() -> None:
     app = load(with_app(redirectUris={"mobileDesktop": ["msal1234://auth", "http://localhost"]}))
-    assert app.applications["app"].settings.redirect_uris.mobile_desktop == ("msal1234://auth", "http://localhost")
+    assert app.applications["app"].settings.redirect_uris.mobile_desktop == (
+        "msal1234://auth",
+        "http://localhost",
+    )
     message = only_problem(with_app(redirectUris={"mobileDesktop": ["http://example.com/cb"]}))
     assert message.startswith("applications.app.redirectUris.mobileDesktop[0]: ")
 
@@ -185,7 +206,9 @@ def test_owners_are_object_ids_deduplicated() -> None:
     owner = "11111111-2222-3333-4444-555555555555"
     app = load(with_app(owners=[owner, owner.upper()])).applications["app"]
     assert app.settings.owners == (owner,)
-    assert only_problem(with_app(owners=["alice@contoso.com"])).startswith("applications.app.owners[0]: ")
+    assert only_problem(with_app(owners=["alice@contoso.com"])).startswith(
+        "applications.app.owners[0]: "
+    )
 
 
 def test_booleans_are_strict() -> None:
@@ -221,7 +244,11 @@ def test_secret_can_be_switched_off() -> None:
 
 
 def test_custom_dates_imply_rotation_none() -> None:
-    secret = load(with_app(secret={"start": "2026-11-01", "end": "2027-04-30"})).applications["app"].settings.secret
+    secret = (
+        load(with_app(secret={"start": "2026-11-01", "end": "2027-04-30"}))
+        .applications["app"]
+        .settings.secret
+    )
     assert secret.mode == "none"
     assert secret.end == datetime(2027, 4, 30, tzinfo=UTC)
 
@@ -230,11 +257,22 @@ def test_custom_dates_imply_rotation_none() -> None:
     ("secret", "fragment"),
     [
         ({"rotation": "none", "start": "2026-11-01"}, "needs custom end"),
-        ({"rotation": "none", "start": "2026-11-01", "end": "2026-10-01"}, "end must be after start"),
+        (
+            {"rotation": "none", "start": "2026-11-01", "end": "2026-10-01"},
+            "end must be after start",
+        ),
         ({"rotation": "none", "start": "2026-01-01", "end": "2028-06-01"}, "at most 24 months"),
         ({"rotation": "none", "start": "2026-01-01", "end": "2026-06-01"}, "ended on 2026-06-01"),
         ({"rotation": "overlap", "start": "2026-01-01"}, "need rotation: none"),
-        ({"rotation": "none", "start": "2026-11-01", "end": "2027-01-01", "expiresIn": "6 months"}, "not expiresIn"),
+        (
+            {
+                "rotation": "none",
+                "start": "2026-11-01",
+                "end": "2027-01-01",
+                "expiresIn": "6 months",
+            },
+            "not expiresIn",
+        ),
         ({"rotation": "none", "start": "yesterday", "end": "2027-01-01"}, "not an ISO 8601 date"),
     ],
 )
@@ -255,7 +293,9 @@ def test_key_vault_needs_a_secret_and_a_vault_id() -> None:
     assert app.settings.key_vault is not None
     assert app.settings.key_vault.vault_name == "kv-health"
     assert "secret is false" in only_problem(with_app(keyVault={"id": vault}, secret=False))
-    assert only_problem(with_app(keyVault={"id": "/subscriptions/x/vaults/y"})).startswith("applications.app.keyVault.id: ")
+    assert only_problem(with_app(keyVault={"id": "/subscriptions/x/vaults/y"})).startswith(
+        "applications.app.keyVault.id: "
+    )
 
 
 # --- services, roles, API permissions --------------------------------------------------------
@@ -274,7 +314,10 @@ def test_service_urls_and_audiences_are_derived() -> None:
 def test_service_kind_and_resource_id_must_agree() -> None:
     raw = base()
     raw["services"]["fhir"]["resourceId"] = DICOM_ID
-    assert only_problem(raw) == "services.fhir.resourceId: is the ID of a 'dicom' service, but kind is 'fhir'"
+    assert (
+        only_problem(raw)
+        == "services.fhir.resourceId: is the ID of a 'dicom' service, but kind is 'fhir'"
+    )
     raw = base()
     raw["services"]["fhir"]["kind"] = "fhirr"
     assert only_problem(raw).startswith("services.fhir.kind: 'fhirr' is not one of")
@@ -282,7 +325,9 @@ def test_service_kind_and_resource_id_must_agree() -> None:
 
 def test_roles_by_name_or_guid_on_the_right_kind() -> None:
     custom = "11111111-aaaa-bbbb-cccc-222222222222"
-    app = load(with_app(roles={"fhir": ["fhir data  contributor", custom], "dicom": ["DICOM Data Reader"]})).applications["app"]
+    app = load(
+        with_app(roles={"fhir": ["fhir data  contributor", custom], "dicom": ["DICOM Data Reader"]})
+    ).applications["app"]
     assert [(g.service, g.role_name) for g in app.roles] == [
         ("fhir", "FHIR Data Contributor"),
         ("fhir", custom),
@@ -293,7 +338,11 @@ def test_roles_by_name_or_guid_on_the_right_kind() -> None:
 @pytest.mark.parametrize(
     ("roles", "path", "fragment"),
     [
-        ({"fhir": ["FHIR Data Owner"]}, "roles.fhir[0]", "is not a built-in role; known roles: FHIR Data Contributor"),
+        (
+            {"fhir": ["FHIR Data Owner"]},
+            "roles.fhir[0]",
+            "is not a built-in role; known roles: FHIR Data Contributor",
+        ),
         ({"dicom": ["FHIR Data Reader"]}, "roles.dicom[0]", "does not apply to service 'dicom'"),
         ({"fhir": ["DICOM Data Owner"]}, "roles.fhir[0]", "does not apply to service 'fhir'"),
         ({"pacs": ["DICOM Data Owner"]}, "roles.pacs", "is not a service"),
@@ -333,7 +382,9 @@ def test_secret_config_values_are_not_echoed_in_errors() -> None:
     message = " ".join(problems_of(raw, secret_keys=frozenset({"applications"})))
     assert "hush-hush" not in message
     assert "[secret]" in message
-    message = " ".join(problems_of(with_app(publicClientFlows="s3cr3t"), frozenset({"applications"})))
+    message = " ".join(
+        problems_of(with_app(publicClientFlows="s3cr3t"), frozenset({"applications"}))
+    )
     assert "s3cr3t" not in message
     assert "[secret]" in message
 
@@ -341,7 +392,9 @@ def test_secret_config_values_are_not_echoed_in_errors() -> None:
 # --- every problem in one run, nothing registered ------------------------------------------
 
 
-def test_five_mistakes_are_reported_together_and_nothing_is_registered(dev_config: dict[str, Any]) -> None:
+def test_five_mistakes_are_reported_together_and_nothing_is_registered(
+    dev_config: dict[str, Any],
+) -> None:
     broken = copy.deepcopy(dev_config)
     postman = broken["applications"]["postman"]
     postman["redirectUri"] = {"web": []}  # unknown key
@@ -400,13 +453,48 @@ def test_five_independent_mistakes_in_one_message() -> None:
 
 # --- property: random config validates or raises ConfigError, never anything else ----------
 
-json_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=12), st.sampled_from(["6 months", "postman", "fhir", "overlap", "none", "2027-01-01", FHIR_ID]))
-keys = st.sampled_from(
-    ["kind", "resourceId", "displayName", "publicClientFlows", "redirectUris", "web", "spa", "mobileDesktop", "secret",
-     "expiresIn", "rotation", "start", "end", "roles", "fhir", "dicom", "apiPermissions", "owners", "federatedCredentials",
-     "repository", "branch", "keyVault", "id", "certificates", "adminConsent", "x"]
+json_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.text(max_size=12),
+    st.sampled_from(["6 months", "postman", "fhir", "overlap", "none", "2027-01-01", FHIR_ID]),
 )
-json_values = st.recursive(json_leaf, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=4), max_leaves=12)
+keys = st.sampled_from(
+    [
+        "kind",
+        "resourceId",
+        "displayName",
+        "publicClientFlows",
+        "redirectUris",
+        "web",
+        "spa",
+        "mobileDesktop",
+        "secret",
+        "expiresIn",
+        "rotation",
+        "start",
+        "end",
+        "roles",
+        "fhir",
+        "dicom",
+        "apiPermissions",
+        "owners",
+        "federatedCredentials",
+        "repository",
+        "branch",
+        "keyVault",
+        "id",
+        "certificates",
+        "adminConsent",
+        "x",
+    ]
+)
+json_values = st.recursive(
+    json_leaf,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=4),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -423,13 +511,37 @@ def test_random_config_validates_or_raises_config_error(services: Any, apps: Any
 
 
 @settings(max_examples=150, deadline=None)
-@given(app=st.fixed_dictionaries({}, optional={
-    "displayName": st.text(min_size=1, max_size=20),
-    "publicClientFlows": st.booleans(),
-    "redirectUris": st.fixed_dictionaries({}, optional={"web": st.lists(st.sampled_from(["postman-web", "https://a.example.com/x", "http://localhost:3000"]), max_size=3)}),
-    "secret": st.fixed_dictionaries({"expiresIn": st.sampled_from(["3 months", "6 months", "12 months", "24 months"])}),
-    "roles": st.fixed_dictionaries({}, optional={"fhir": st.lists(st.sampled_from(["FHIR Data Reader", "FHIR Data Writer"]), max_size=2)}),
-}))
+@given(
+    app=st.fixed_dictionaries(
+        {},
+        optional={
+            "displayName": st.text(min_size=1, max_size=20),
+            "publicClientFlows": st.booleans(),
+            "redirectUris": st.fixed_dictionaries(
+                {},
+                optional={
+                    "web": st.lists(
+                        st.sampled_from(
+                            ["postman-web", "https://a.example.com/x", "http://localhost:3000"]
+                        ),
+                        max_size=3,
+                    )
+                },
+            ),
+            "secret": st.fixed_dictionaries(
+                {"expiresIn": st.sampled_from(["3 months", "6 months", "12 months", "24 months"])}
+            ),
+            "roles": st.fixed_dictionaries(
+                {},
+                optional={
+                    "fhir": st.lists(
+                        st.sampled_from(["FHIR Data Reader", "FHIR Data Writer"]), max_size=2
+                    )
+                },
+            ),
+        },
+    )
+)
 def test_well_formed_config_always_validates(app: dict[str, Any]) -> None:
     raw = base()
     raw["applications"] = {"app": app}

@@ -46,7 +46,10 @@ def test_registrations_are_single_tenant_without_implicit_grant(dev: MockRun) ->
         assert registration.inputs["implicitAccessTokenIssuanceEnabled"] is False
         assert registration.inputs["implicitIdTokenIssuanceEnabled"] is False
     names = {r.name: r.inputs["displayName"] for r in dev.of_type(REGISTRATION)}
-    assert names == {"postman": "Healthcare APIs - Postman", "backend": "Healthcare APIs - backend reader"}
+    assert names == {
+        "postman": "Healthcare APIs - Postman",
+        "backend": "Healthcare APIs - backend reader",
+    }
 
 
 def test_postman_callback_is_under_mobile_and_desktop_only(dev: MockRun) -> None:
@@ -82,10 +85,16 @@ def test_outputs_follow_the_contract(dev: MockRun) -> None:
     assert postman["clientId"] == registration.outputs["clientId"]
     assert postman["applicationObjectId"] == registration.outputs["objectId"]
     assert postman["tenantId"] == "72f988bf-86f1-41af-91ab-2d7cd011db47"
-    assert postman["tokenEndpoint"] == f"https://login.microsoftonline.com/{postman['tenantId']}/oauth2/v2.0/token"
+    assert (
+        postman["tokenEndpoint"]
+        == f"https://login.microsoftonline.com/{postman['tenantId']}/oauth2/v2.0/token"
+    )
     assert postman["servicePrincipalObjectId"] == dev.named("postman-sp").outputs["objectId"]
     assert set(postman["services"]) == {"fhir", "dicom"}
-    assert dev.secret_output_paths == {"applications.postman.clientSecret", "applications.backend.clientSecret"}
+    assert dev.secret_output_paths == {
+        "applications.postman.clientSecret",
+        "applications.backend.clientSecret",
+    }
 
 
 def test_every_child_is_parented_inside_a_component(dev: MockRun) -> None:
@@ -94,7 +103,9 @@ def test_every_child_is_parented_inside_a_component(dev: MockRun) -> None:
         if resource.type == "healthcare-clients:index:ClientApplication":
             assert resource.parent.endswith("pulumi:pulumi:Stack::healthcare-clients-dev")
             continue
-        assert resource.parent in component_urns, f"{resource.type} {resource.name} has no component parent"
+        assert resource.parent in component_urns, (
+            f"{resource.type} {resource.name} has no component parent"
+        )
         assert resource.type.startswith("healthcare-clients:index:") or resource.custom
 
 
@@ -139,10 +150,14 @@ def test_every_component_ends_with_register_outputs_and_parents_its_children() -
                 assert ast.unparse(opts.value) in ("child", "pinned", "opts"), ast.unparse(call)
         for call in ast.walk(cls):
             if isinstance(call, ast.Call) and ast.unparse(call.func) == "pulumi.ResourceOptions":
-                assert any(k.arg == "parent" and ast.unparse(k.value) == "self" for k in call.keywords)
+                assert any(
+                    k.arg == "parent" and ast.unparse(k.value) == "self" for k in call.keywords
+                )
 
 
-def test_determinism_same_config_and_clock_same_inputs(run: Runner, dev_config: dict[str, Any]) -> None:
+def test_determinism_same_config_and_clock_same_inputs(
+    run: Runner, dev_config: dict[str, Any]
+) -> None:
     first, second = run(dev_config), run(dev_config)
     # Registration order is asynchronous; what the engine compares is each URN's inputs.
     assert sorted((r.urn, repr(r.inputs)) for r in first.resources) == sorted(
@@ -151,7 +166,9 @@ def test_determinism_same_config_and_clock_same_inputs(run: Runner, dev_config: 
     assert len({r.urn for r in first.resources}) == len(first.resources)
 
 
-def test_protect_applies_to_registration_and_service_principal_only(run: Runner, dev_config: dict[str, Any]) -> None:
+def test_protect_applies_to_registration_and_service_principal_only(
+    run: Runner, dev_config: dict[str, Any]
+) -> None:
     dev_config["protect"] = True
     result = run(dev_config)
     protected = {r.type for r in result.resources if r.protect}

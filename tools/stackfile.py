@@ -13,7 +13,7 @@ import yaml
 
 from tools.mockrun import PROJECT, PROJECT_DIR
 
-SECRET_PLACEHOLDER = "[secret]"
+SECRET_PLACEHOLDER = "[secret]"  # noqa: S105 (a redaction marker, not a password)
 
 
 class StackFileError(ValueError):
@@ -24,7 +24,9 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """YAML 1.1 silently keeps the last of two equal keys; a reviewed stack file must not."""
 
 
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+def _construct_mapping(
+    loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
