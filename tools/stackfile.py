@@ -29,7 +29,7 @@ def _construct_mapping(
 ) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise StackFileError(f"line {key_node.start_mark.line + 1}: duplicate key {key!r}")
         seen.add(key)
