@@ -12,16 +12,15 @@ from typing import Literal
 ServiceKind = Literal["fhir", "dicom", "api-for-fhir"]
 SERVICE_KINDS: tuple[ServiceKind, ...] = ("fhir", "dicom", "api-for-fhir")
 
-GUID_RE = re.compile(
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-)
+# Always applied with fullmatch: "$" would also accept a trailing newline.
+GUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 LOGIN_HOST = "https://login.microsoftonline.com"
 DICOM_AUDIENCE = "https://dicom.healthcareapis.azure.com"
 
 
 def is_guid(value: str) -> bool:
-    return bool(GUID_RE.match(value))
+    return GUID_RE.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
@@ -138,38 +137,39 @@ class HealthcareResource:
         return DICOM_AUDIENCE if self.kind == "dicom" else self.default_url
 
 
+# Applied with fullmatch (a trailing newline must not pass as part of the ID).
 _PREFIX = (
-    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
+    r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
     r"/providers/Microsoft\.HealthcareApis/"
 )
 _NAME = r"[A-Za-z0-9][A-Za-z0-9-]{1,48}[A-Za-z0-9]"
 _SHAPES: dict[ServiceKind, re.Pattern[str]] = {
     "fhir": re.compile(
-        _PREFIX + rf"workspaces/(?P<ws>{_NAME})/fhirservices/(?P<name>{_NAME})$", re.I
+        _PREFIX + rf"workspaces/(?P<ws>{_NAME})/fhirservices/(?P<name>{_NAME})", re.I
     ),
     "dicom": re.compile(
-        _PREFIX + rf"workspaces/(?P<ws>{_NAME})/dicomservices/(?P<name>{_NAME})$", re.I
+        _PREFIX + rf"workspaces/(?P<ws>{_NAME})/dicomservices/(?P<name>{_NAME})", re.I
     ),
-    "api-for-fhir": re.compile(_PREFIX + rf"services/(?P<name>{_NAME})$", re.I),
+    "api-for-fhir": re.compile(_PREFIX + rf"services/(?P<name>{_NAME})", re.I),
 }
 SHAPE_EXAMPLES: dict[ServiceKind, str] = {
     "fhir": "/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.HealthcareApis/workspaces/<ws>/fhirservices/<name>",
     "dicom": "/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.HealthcareApis/workspaces/<ws>/dicomservices/<name>",
     "api-for-fhir": "/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.HealthcareApis/services/<name>",
 }
-_RG_RE = re.compile(r"^[-\w.()]{1,90}$")
+_RG_RE = re.compile(r"[-\w.()]{1,90}")
 
 
 def kind_of_resource_id(resource_id: str) -> ServiceKind | None:
     for kind, pattern in _SHAPES.items():
-        if pattern.match(resource_id):
+        if pattern.fullmatch(resource_id):
             return kind
     return None
 
 
 def parse_resource_id(resource_id: str, kind: ServiceKind) -> HealthcareResource:
     """Parse a service's ARM ID, raising ValueError with a message a user can act on."""
-    match = _SHAPES[kind].match(resource_id)
+    match = _SHAPES[kind].fullmatch(resource_id)
     if match is None:
         actual = kind_of_resource_id(resource_id)
         if actual is not None:
@@ -178,7 +178,7 @@ def parse_resource_id(resource_id: str, kind: ServiceKind) -> HealthcareResource
     sub, rg = match["sub"], match["rg"]
     if not is_guid(sub):
         raise ValueError(f"subscription '{sub}' is not a GUID")
-    if not _RG_RE.match(rg) or rg.endswith("."):
+    if not _RG_RE.fullmatch(rg) or rg.endswith("."):
         raise ValueError(f"resource group '{rg}' is not a valid resource group name")
     return HealthcareResource(
         kind=kind,

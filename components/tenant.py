@@ -144,7 +144,7 @@ def _resolve_names(
     problems = []
 
     def unknown(index: int, name: str, kind: str, published: Iterable[str]) -> Problem:
-        listing = ", ".join(sorted(published)) or "none"
+        listing = ", ".join(sorted(set(published))) or "none"
         return Problem(
             join_path(*path, index)
             if kind == "permission"
