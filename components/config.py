@@ -194,7 +194,7 @@ class RedirectUris(_Model):
 
 
 def _parse_period(value: str) -> timedelta:
-    match = DURATION_RE.match(value)
+    match = DURATION_RE.fullmatch(value)
     if not match:
         raise ValueError(f"{value!r} is not a period like '90 days' or '12 weeks'")
     count = int(match[1])
@@ -285,7 +285,7 @@ class GitHubCredential(_Model):
     @field_validator("repository")
     @classmethod
     def _repo(cls, value: str) -> str:
-        if not GITHUB_REPO_RE.match(value) or value.split("/")[1] in (".", ".."):
+        if not GITHUB_REPO_RE.fullmatch(value) or value.split("/")[1] in (".", ".."):
             raise ValueError(f"{value!r} is not a GitHub repository like 'contoso/loader'")
         return value
 
@@ -388,7 +388,7 @@ class KeyVaultSettings(_Model):
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
-        if not KEY_VAULT_RE.match(value):
+        if not KEY_VAULT_RE.fullmatch(value):
             raise ValueError(
                 f"{value!r} is not a Key Vault resource ID "
                 "(/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>)"
@@ -398,7 +398,7 @@ class KeyVaultSettings(_Model):
     @field_validator("secret_name", "client_id_secret_name")
     @classmethod
     def _secret_name(cls, value: str) -> str:
-        if not KV_SECRET_NAME_RE.match(value):
+        if not KV_SECRET_NAME_RE.fullmatch(value):
             raise ValueError(
                 f"{value!r} is not a Key Vault secret name (1-127 of 0-9, a-z, A-Z, '-')"
             )
@@ -406,13 +406,13 @@ class KeyVaultSettings(_Model):
 
     @property
     def resource_group(self) -> str:
-        match = KEY_VAULT_RE.match(self.id)
+        match = KEY_VAULT_RE.fullmatch(self.id)
         assert match
         return match["rg"]
 
     @property
     def vault_name(self) -> str:
-        match = KEY_VAULT_RE.match(self.id)
+        match = KEY_VAULT_RE.fullmatch(self.id)
         assert match
         return match["name"]
 
@@ -725,7 +725,7 @@ _APP_ADAPTER: TypeAdapter[ApplicationSettings] = TypeAdapter(ApplicationSettings
 
 
 def _check_name(name: object, path: str, problems: list[Problem]) -> bool:
-    if not isinstance(name, str) or not NAME_RE.match(name):
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         problems.append(Problem(path, f"name {name!r} is not valid: {NAME_RULE}"))
         return False
     return True
@@ -852,10 +852,10 @@ def _resolve_application(
     # Names inside the app become resource names too.
     for section in ("certificates",):
         for key in getattr(settings, section):
-            if not NAME_RE.match(key):
+            if not NAME_RE.fullmatch(key):
                 problem(section, key, message=f"name {key!r} is not valid: {NAME_RULE}")
     for key in settings.federated_credentials:
-        if not FIC_NAME_RE.match(key):
+        if not FIC_NAME_RE.fullmatch(key):
             problem(
                 "federatedCredentials",
                 key,

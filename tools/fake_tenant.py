@@ -333,7 +333,13 @@ class FakeTenant(pulumi.runtime.Mocks):
                 "tenantId": self.tenant_id,
             }
         if args.token == TOKEN_SERVICE_PRINCIPAL:
-            return self._lookup_service_principal(args.args)
+            try:
+                return self._lookup_service_principal(args.args)
+            except FakeServiceError as exc:
+                # The engine reports a provider's data-source error as a failed invoke,
+                # which the SDK raises in the program; an exception here would instead
+                # crash the mock monitor's RPC.
+                return {}, [("clientId", str(exc))]  # type: ignore[return-value]
         raise NotImplementedError(f"the fake tenant does not implement invoke {args.token}")
 
     def _lookup_service_principal(self, query: Mapping[str, Any]) -> dict[str, Any]:
