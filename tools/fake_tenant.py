@@ -29,6 +29,7 @@ from typing import Any
 
 import pulumi
 from cryptography import x509
+from pulumi.runtime import rpc
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 APPLICATION_ID = re.compile(r"^/applications/([0-9a-f-]{36})$")
@@ -114,6 +115,17 @@ class FakeServicePrincipal:
             "samlMetadataUrl": "",
             "preferredSingleSignOnMode": "",
         }
+
+
+def unwrap_secrets(value: Any) -> Any:
+    """Replace the SDK's secret envelopes with their values, recursively."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return unwrap_secrets(value.get("value"))
+        return {key: unwrap_secrets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unwrap_secrets(item) for item in value]
+    return value
 
 
 def _p(name: str, guid: str) -> PublishedPermission:
@@ -372,7 +384,8 @@ class FakeTenant(pulumi.runtime.Mocks):
             raise NotImplementedError(
                 f"the fake tenant does not implement resource type {args.typ}"
             )
-        inputs = dict(args.inputs)
+        # The provider sees plain values; secret-ness is the engine's concern.
+        inputs = unwrap_secrets(dict(args.inputs))
         schema = input_schema(args.typ)
         unknown = sorted(set(inputs) - schema.allowed)
         if unknown:

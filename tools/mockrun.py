@@ -23,7 +23,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.settings import get_root_resource, reset_options
 
 from components.clock import NOW_ENV, ClockError, parse_instant
-from tools.fake_tenant import FakeTenant
+from tools.fake_tenant import FakeTenant, unwrap_secrets
 
 PROJECT = "healthcare-clients"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -71,17 +71,6 @@ class MockRun:
         return matches[0]
 
 
-def _unwrap_secrets(value: Any) -> Any:
-    """Replace the SDK's secret envelopes with their values; secret_inputs keeps the paths."""
-    if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == SECRET_SIG:
-            return _unwrap_secrets(value.get("value"))
-        return {key: _unwrap_secrets(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_unwrap_secrets(item) for item in value]
-    return value
-
-
 def _secret_paths(value: Any, path: str = "") -> set[str]:
     """Where in a wire-format value the secret envelope appears."""
     found: set[str] = set()
@@ -120,7 +109,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 name=request.name,
                 parent=request.parent,
                 custom=bool(request.custom),
-                inputs=_unwrap_secrets(rpc.deserialize_properties(request.object)),
+                inputs=unwrap_secrets(rpc.deserialize_properties(request.object)),
                 secret_inputs=frozenset(_secret_paths(raw)),
                 protect=bool(request.protect),
                 delete_before_replace=bool(request.deleteBeforeReplace),
