@@ -1,0 +1,74 @@
+"""Stack configs for the benchmark: N applications, each using every feature.
+
+Every application has platforms (mobileDesktop + web + spa redirect URIs), a two-slot
+overlap secret, API permissions with admin consent (DICOM and FHIR ``user_impersonation``
+through the ``dicom`` and ``fhir`` service keys), data roles on FHIR and DICOM, and a GitHub
+branch federated credential. Owners stay default (the deployer). Two services.
+
+The config is in the shape ``tools.stackfile.load_stack_file`` returns (keys without the
+project prefix), so both programs read it through ``pulumi.Config`` like on a real run.
+"""
+
+from typing import Any
+
+# The benchmark's one clock: secret generations derive from it, so reruns are identical.
+NOW = "2026-11-27T09:00:00Z"
+SIZES = (1, 10, 100, 500)
+
+SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+WORKSPACE_ID = (
+    f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-health-bench"
+    "/providers/Microsoft.HealthcareApis/workspaces/wsbench"
+)
+SERVICES: dict[str, dict[str, str]] = {
+    "fhir": {"kind": "fhir", "resourceId": f"{WORKSPACE_ID}/fhirservices/fhirbench"},
+    "dicom": {"kind": "dicom", "resourceId": f"{WORKSPACE_ID}/dicomservices/dicombench"},
+}
+
+
+def app_name(index: int) -> str:
+    return f"app-{index:04d}"
+
+
+def application(index: int) -> dict[str, Any]:
+    return {
+        "displayName": f"Bench client {index:04d}",
+        "description": f"Benchmark client application number {index}",
+        "publicClientFlows": True,
+        "redirectUris": {
+            "mobileDesktop": ["postman", f"bench{index}://auth"],
+            "web": [f"https://app{index}.example.com/signin-oidc"],
+            "spa": [f"https://spa{index}.example.com/", "http://localhost:3000/"],
+        },
+        "secret": {"expiresIn": "6 months", "rotation": "overlap"},
+        "apiPermissions": {
+            "dicom": ["user_impersonation"],
+            "fhir": ["user_impersonation"],
+        },
+        "adminConsent": True,
+        "roles": {
+            "fhir": ["FHIR Data Contributor"],
+            "dicom": ["DICOM Data Owner"],
+        },
+        "federatedCredentials": {
+            "github-main": {"repository": f"contoso/bench-{index:04d}", "branch": "main"},
+        },
+    }
+
+
+def stack_config(n: int) -> dict[str, Any]:
+    """The ``healthcare-clients:*`` config of a stack with ``n`` applications."""
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    return {
+        "protect": False,
+        "services": {name: dict(spec) for name, spec in SERVICES.items()},
+        "applications": {app_name(i): application(i) for i in range(n)},
+    }
+
+
+# Per application: registration, owner, service principal, public-client flag, 3 redirect
+# sets, 2 passwords, 1 federated credential, 2 API accesses, 2 consent grants, 2 role
+# assignments. Ours adds 6 components per application (ClientApplication and 5 children).
+CUSTOM_PER_APP = 16
+COMPONENTS_PER_APP = 6
