@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+# cryptography is imported inside the functions that parse: importing x509 costs ~0.4 s,
+# and only stacks that declare certificates should pay it (bench/results.md, cold start).
 
 __all__ = [
     "MAX_CERTIFICATE_FILE_BYTES",
@@ -230,6 +229,9 @@ def _reject_private_key_text(data: bytes, source: str) -> None:
 
 
 def _reject_private_key_der(der: bytes, source: str) -> None:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
     if _looks_like_pfx(der):
         raise _private_key_error(source, pfx=True)
     try:
@@ -341,6 +343,10 @@ def _not_a_certificate(source: str) -> CertificateError:
 
 
 def _info_from_der(der: bytes, source: str) -> CertificateInfo:
+    from cryptography import x509
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import hashes, serialization
+
     try:
         certificate = x509.load_der_x509_certificate(der)
         # Field access decodes lazily and can fail on malformed names or dates, so it stays
@@ -362,6 +368,9 @@ def _info_from_der(der: bytes, source: str) -> CertificateInfo:
 
 
 def _reject_public_key(der: bytes, source: str) -> None:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
     """Give a specific message for a bare public key: a common mix-up with a certificate."""
     try:
         serialization.load_der_public_key(der)
