@@ -35,7 +35,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components import healthcare
+from components import clock, healthcare
 from components.certificates import CertificateError, CertificateInfo, load_certificate
 from components.errors import ConfigError, Problem, join_path
 from components.healthcare import HealthcareResource
@@ -605,7 +605,7 @@ TOP_LEVEL_KEYS = ("services", "applications", "protect")
 def _context_now(info: ValidationInfo) -> datetime:
     context = info.context or {}
     value = context.get("now")
-    return value if isinstance(value, datetime) else datetime.now(UTC)
+    return value if isinstance(value, datetime) else clock.now()
 
 
 def _describe_input(value: object, redact: bool) -> str:
@@ -641,9 +641,7 @@ def _step(annotation: Any, part: str | int) -> Any:
             if (info.alias or name) == part:
                 return info.annotation
         return None
-    if origin in (Mapping, dict) or (
-        origin is not None and origin is typing.get_origin(Mapping[str, int])
-    ):
+    if origin in (Mapping, dict):
         return typing.get_args(annotation)[1]
     if origin is tuple:
         return typing.get_args(annotation)[0]
@@ -751,7 +749,6 @@ def load_settings(
     now: datetime,
     base_dir: Path,
     secret_keys: frozenset[str] = frozenset(),
-    stack: str = "dev",
 ) -> StackSettings:
     """Validate the stack's ``healthcare-clients:*`` config (keys without the project prefix).
 
@@ -850,10 +847,9 @@ def _resolve_application(
         problems.append(Problem(join_path(*path, *parts), message))
 
     # Names inside the app become resource names too.
-    for section in ("certificates",):
-        for key in getattr(settings, section):
-            if not NAME_RE.fullmatch(key):
-                problem(section, key, message=f"name {key!r} is not valid: {NAME_RULE}")
+    for key in settings.certificates:
+        if not NAME_RE.fullmatch(key):
+            problem("certificates", key, message=f"name {key!r} is not valid: {NAME_RULE}")
     for key in settings.federated_credentials:
         if not FIC_NAME_RE.fullmatch(key):
             problem(

@@ -46,7 +46,6 @@ def load_stack_settings() -> StackSettings:
         now=clock.now(),
         base_dir=Path.cwd(),
         secret_keys=secret_keys,
-        stack=pulumi.get_stack(),
     )
 
 
