@@ -36,7 +36,8 @@ class RotatingClientSecret(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         slots: list[tuple[SlotState | None, azuread.ApplicationPassword]] = []
         if settings.mode == "overlap":
-            for state in settings.policy().slots(now):
+            policy = settings.policy()
+            for state in policy.slots(now):
                 password = azuread.ApplicationPassword(
                     f"{name}-secret-{state.slot}",
                     application_id=application_id,
@@ -51,8 +52,9 @@ class RotatingClientSecret(pulumi.ComponentResource):
                     opts=child,
                 )
                 slots.append((state, password))
-            active_state, active = next((s, p) for s, p in slots if s is not None and s.active)
-            end_date = active_state.end_date if active_state else None
+            active_state = policy.active(now)
+            active = next(password for state, password in slots if state == active_state)
+            end_date = active_state.end_date
         else:
             assert settings.start is not None and settings.end is not None
             active = azuread.ApplicationPassword(
@@ -66,7 +68,6 @@ class RotatingClientSecret(pulumi.ComponentResource):
             slots.append((None, active))
             end_date = settings.end
 
-        assert end_date is not None
         # Wrapped here, not left to provider metadata, so the contract is this component's.
         self.client_secret: pulumi.Output[str] = pulumi.Output.secret(active.value)
         self.expires_at: pulumi.Output[str] = active.end_date
@@ -101,9 +102,8 @@ class RotatingClientSecret(pulumi.ComponentResource):
         end_date: datetime,
         child: pulumi.ResourceOptions,
     ) -> list[pulumi.CustomResource]:
-        from pulumi_azure_native import (
-            keyvault,
-        )  # only stacks that deliver to a vault pay the import
+        # Only stacks that deliver to a vault pay this import.
+        from pulumi_azure_native import keyvault
 
         secret = keyvault.Secret(
             f"{name}-vault-client-secret",
