@@ -29,6 +29,7 @@ from typing import Any
 
 import pulumi
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from pulumi.runtime import rpc
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -36,7 +37,7 @@ APPLICATION_ID = re.compile(r"^/applications/([0-9a-f-]{36})$")
 _NAMESPACE = uuid.UUID("6b1d3f0e-2a51-4d1c-9f7a-3c5e8d2b9a10")
 
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
-DEPLOYER_OBJECT_ID = "a1b2c3d4-0000-4000-8000-00000000d3p1".replace("d3p1", "0001")
+DEPLOYER_OBJECT_ID = "a1b2c3d4-0000-4000-8000-000000000001"
 DEPLOYER_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"  # the Azure CLI's app ID
 
 TOKEN_CLIENT_CONFIG = "azuread:index/getClientConfig:getClientConfig"  # noqa: S105 (an invoke token)
@@ -567,10 +568,7 @@ class FakeTenant(pulumi.runtime.Mocks):
             raise FakeServiceError(f"value: could not decode the certificate: {exc}") from None
         key_id = self._guid(
             seed,
-            cert.fingerprint(
-                cert.signature_hash_algorithm
-                or __import__("cryptography.hazmat.primitives.hashes", fromlist=["SHA256"]).SHA256()
-            ).hex(),
+            cert.fingerprint(hashes.SHA256()).hex(),
         )
         return f"{inputs['applicationId']}/certificate/{key_id}", {"keyId": key_id}
 

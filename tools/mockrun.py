@@ -46,12 +46,6 @@ class Registration:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class OutputValue:
-    value: Any
-    secret: bool
-
-
 @dataclass
 class MockRun:
     resources: list[Registration]
