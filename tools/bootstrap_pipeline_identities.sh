@@ -6,7 +6,7 @@
 #
 # Each is an Entra ID app registration + service principal with a federated identity
 # credential (GitHub OIDC; no client secret exists, so none is printed), and gets exactly the
-# rights of the least-privilege table in docs/teams-and-pipelines.md.
+# rights of the least-privilege table in README.md (Teams and pipelines).
 #
 # Run it once per environment, as someone who can grant Microsoft Graph application permissions
 # (Privileged Role Administrator or Global Administrator) and assign Azure roles at the scopes
