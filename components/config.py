@@ -54,6 +54,8 @@ MAX_FEDERATED_CREDENTIALS = 20
 # Entra: at most 100 owners per application.
 MAX_OWNERS = 100
 WARN_DAYS = 30
+# The shipped rotate workflow runs weekly; every period must contain at least one run.
+MIN_ROTATION_DAYS = 7
 
 REDIRECT_PRESETS = {
     "postman": "https://www.getpostman.com/oauth2/callback",
@@ -199,8 +201,13 @@ def _parse_period(value: str) -> timedelta:
         raise ValueError(f"{value!r} is not a period like '90 days' or '12 weeks'")
     count = int(match[1])
     days = count * (7 if match[2].lower().startswith("week") else 1)
-    if days < 1:
-        raise ValueError("the rotation period must be at least one day")
+    if days < MIN_ROTATION_DAYS:
+        # A run that crosses two generation boundaries replaces both slots at once, which
+        # is exactly the downtime the two slots exist to prevent.
+        raise ValueError(
+            f"{value!r} is shorter than {MIN_ROTATION_DAYS} days; the rotate workflow runs "
+            "weekly, and a run that crosses two rotation boundaries replaces both secrets at once"
+        )
     return timedelta(days=days)
 
 
