@@ -242,7 +242,9 @@ def test_rotate_every_must_leave_a_full_period_of_overlap() -> None:
 def test_rotate_every_is_at_least_a_week() -> None:
     assert load(with_app(secret={"expiresIn": "3 months", "rotateEvery": "7 days"}))
     message = only_problem(with_app(secret={"expiresIn": "3 months", "rotateEvery": "6 days"}))
-    assert message.startswith("applications.app.secret.rotateEvery: '6 days' is shorter than 7 days")
+    assert message.startswith(
+        "applications.app.secret.rotateEvery: '6 days' is shorter than 7 days"
+    )
 
 
 def test_secret_can_be_switched_off() -> None:
