@@ -39,7 +39,7 @@ from components import clock, healthcare
 from components.certificates import CertificateError, CertificateInfo, load_certificate
 from components.errors import ConfigError, Problem, join_path
 from components.healthcare import HealthcareResource
-from components.rotation import LIFETIMES, RotationPolicy
+from components.rotation import LIFETIMES, MAX_LIFETIME, RotationPolicy
 
 # Logical names are part of every URN, resource name and Key Vault secret name.
 NAME_RE = re.compile(r"^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$")
@@ -159,7 +159,7 @@ def _check_redirect_uri(value: str, *, web_like: bool) -> str:
             f"{uri!r} must use https (or http://localhost / http://127.0.0.1 for loopback); "
             "custom schemes belong under mobileDesktop"
         )
-    elif scheme in ("https",) and not host:
+    elif scheme == "https" and not host:
         raise ValueError(f"{uri!r} has no host")
     return uri
 
@@ -234,7 +234,7 @@ class SecretSettings(_Model):
             assert self.start is not None and self.end is not None
             if self.end <= self.start:
                 raise ValueError("end must be after start")
-            if self.end - self.start > timedelta(days=730):
+            if self.end - self.start > MAX_LIFETIME:
                 raise ValueError(
                     "a client secret may live at most 24 months; move end closer to start"
                 )
@@ -434,11 +434,7 @@ class ExplicitPermissions(_Model):
     roles: tuple[PermissionName, ...] = ()
 
 
-def _names_unique(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(values))
-
-
-PermissionList = Annotated[tuple[PermissionName, ...], AfterValidator(_names_unique)]
+PermissionList = Annotated[tuple[PermissionName, ...], AfterValidator(_dedupe)]
 
 
 def _permission_form(value: Any) -> str:
@@ -974,13 +970,12 @@ def _resolve_application(
         else:
             options = sorted(set(services) | set(healthcare.WELL_KNOWN_APIS))
             close = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'? " if close else ""
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            known = ", ".join(healthcare.WELL_KNOWN_APIS)
             problem(
                 "apiPermissions",
                 key,
-                message=f"is not a service name, a well-known API ({', '.join(healthcare.WELL_KNOWN_APIS)}) or an application ID; {hint}".rstrip(
-                    "; "
-                ).rstrip(),
+                message=f"is not a service name, a well-known API ({known}) or an application ID{hint}",
             )
             continue
         names: tuple[str, ...]
