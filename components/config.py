@@ -556,7 +556,7 @@ class ApiPermissionRequest:
 
     key: str
     app_id: str
-    api_label: str
+    service: str | None  # the service the key names, when it names one
     names: tuple[str, ...]
     scopes: tuple[str, ...]
     roles: tuple[str, ...]
@@ -582,7 +582,7 @@ class Application:
     def reachable_services(self) -> tuple[str, ...]:
         """Services the app holds a role on or a permission through, in config order."""
         names = [grant.service for grant in self.roles]
-        names += [req.key for req in self.api_permissions if req.api_label.startswith("service ")]
+        names += [req.service for req in self.api_permissions if req.service is not None]
         return tuple(dict.fromkeys(names))
 
 
@@ -960,13 +960,13 @@ def _resolve_application(
     for key, spec in settings.api_permissions.items():
         if key in services:
             alias = healthcare.API_FOR_KIND[services[key].kind]
-            app_id, label = healthcare.WELL_KNOWN_APIS[alias].app_id, f"service '{key}'"
+            app_id, service_key = healthcare.WELL_KNOWN_APIS[alias].app_id, key
         elif key in declared_services:
             continue  # the service itself failed validation; already reported
         elif key in healthcare.WELL_KNOWN_APIS:
-            app_id, label = healthcare.WELL_KNOWN_APIS[key].app_id, key
+            app_id, service_key = healthcare.WELL_KNOWN_APIS[key].app_id, None
         elif healthcare.is_guid(key):
-            app_id, label = key.lower(), f"API {key.lower()}"
+            app_id, service_key = key.lower(), None
         else:
             options = sorted(set(services) | set(healthcare.WELL_KNOWN_APIS))
             close = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
@@ -989,7 +989,7 @@ def _resolve_application(
             names, scopes, roles = spec, (), ()
             if not names:
                 problem("apiPermissions", key, message="lists no permissions")
-        requests.append(ApiPermissionRequest(key, app_id, label, names, scopes, roles))
+        requests.append(ApiPermissionRequest(key, app_id, service_key, names, scopes, roles))
     if settings.admin_consent and not requests:
         warnings.append(
             f"applications.{name}.adminConsent: true, but the app requests no apiPermissions"
