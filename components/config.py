@@ -916,7 +916,10 @@ def _resolve_application(
         certificates[key] = info
 
     # Roles: service names, role names or GUIDs, and the kind each role applies to.
-    grants: list[RoleGrant] = []
+    # One grant per (service, role definition), the first spelling kept: a name and its GUID,
+    # or the name in another case, would otherwise collide in ARM (RoleAssignmentExists)
+    # and, for equal slugs, in the URN.
+    grants: dict[tuple[str, str], RoleGrant] = {}
     for service_name, role_names in settings.roles.items():
         service = services.get(service_name)
         if service is None:
@@ -930,7 +933,8 @@ def _resolve_application(
             continue
         for index, role_name in enumerate(role_names):
             if healthcare.is_guid(role_name):
-                grants.append(RoleGrant(service_name, role_name.lower(), role_name.lower()))
+                guid = role_name.lower()
+                grants.setdefault((service_name, guid), RoleGrant(service_name, guid, guid))
                 continue
             role = healthcare.find_built_in_role(role_name)
             if role is None:
@@ -953,7 +957,9 @@ def _resolve_application(
                     message=f"'{role.name}' does not apply to service '{service_name}' of kind {service.kind}; roles for {service.kind}: {fitting}",
                 )
                 continue
-            grants.append(RoleGrant(service_name, role.name, role.guid))
+            grants.setdefault(
+                (service_name, role.guid), RoleGrant(service_name, role.name, role.guid)
+            )
 
     # API permissions: service name, well-known alias or raw app ID.
     requests: list[ApiPermissionRequest] = []
@@ -1003,5 +1009,5 @@ def _resolve_application(
         display_name=settings.display_name or name,
         certificates=types.MappingProxyType(certificates),
         api_permissions=tuple(requests),
-        roles=tuple(grants),
+        roles=tuple(grants.values()),
     )

@@ -25,13 +25,6 @@ class DataPlaneAccess(pulumi.ComponentResource):
         super().__init__("healthcare-clients:index:DataPlaneAccess", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.assignments: list[authorization.RoleAssignment] = []
-        # One assignment per (service, role definition): two spellings of one role (a name
-        # and its GUID, or the name in another case) would otherwise collide in ARM
-        # (RoleAssignmentExists) and, for equal slugs, in the URN.
-        distinct: dict[tuple[str, str], RoleGrant] = {}
-        for grant in grants:
-            distinct.setdefault((grant.service, grant.role_guid.lower()), grant)
-        grants = tuple(distinct.values())
         for grant in grants:
             service = services[grant.service]
             resource = service.resource

@@ -343,6 +343,14 @@ def test_roles_by_name_or_guid_on_the_right_kind() -> None:
     ]
 
 
+def test_one_role_spelled_several_ways_is_one_grant() -> None:
+    reader = "4c8d0bbc-75d3-4935-991f-5f3c56d81508"
+    app = load(with_app(roles={"fhir": ["FHIR Data Reader", "fhir data reader", reader.upper()]}))
+    assert [(g.service, g.role_name, g.role_guid) for g in app.applications["app"].roles] == [
+        ("fhir", "FHIR Data Reader", reader)
+    ]
+
+
 @pytest.mark.parametrize(
     ("roles", "path", "fragment"),
     [
