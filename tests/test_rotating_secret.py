@@ -10,7 +10,6 @@ import pulumi
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from pulumi.runtime import rpc
 
 from components.clock import parse_instant, rfc3339
 from components.rotation import LIFETIMES, RotationPolicy
@@ -77,11 +76,8 @@ def views(run: MockRun, app: str) -> dict[str, SlotView]:
 
 
 def walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    """Every leaf with the path mockrun uses (``a.b[0].c``); secret envelopes unwrapped."""
+    """Every leaf with the path mockrun uses (``a.b[0].c``)."""
     if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
-            yield from walk(value.get("value"), path)
-            return
         for key, item in value.items():
             yield from walk(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, (list, tuple)):

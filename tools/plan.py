@@ -32,11 +32,10 @@ from types import TracebackType
 from typing import Any, TextIO
 
 import pulumi
-from pulumi.runtime import rpc
 
 from components.clock import NOW_ENV, ClockError, parse_instant, rfc3339
 from tools.fake_tenant import FakeServiceError
-from tools.mockrun import PROJECT, PROJECT_DIR, SECRET_SIG, MockRun, run_program
+from tools.mockrun import PROJECT, PROJECT_DIR, MockRun, run_program
 from tools.stackfile import SECRET_PLACEHOLDER, StackFileError, load_stack_file
 
 SECRET = SECRET_PLACEHOLDER  # one spelling for "redacted", shared with the stack file loader
@@ -197,23 +196,6 @@ def join(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
-def unwrap_secrets(value: Any) -> Any:
-    """Drop the SDK's secret envelopes (``{sig: secret, value: ...}``) from deserialized inputs.
-
-    ``rpc.deserialize_properties`` wraps a whole object in an envelope when any value inside
-    it is secret (a Key Vault secret's ``properties``, for one value), so the envelope's place
-    is not where the secret is. Where it is comes from ``secret_inputs``, recorded from the
-    wire; redaction uses only that, and the leak check backs it up.
-    """
-    if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == SECRET_SIG:
-            return unwrap_secrets(value.get("value"))
-        return {k: unwrap_secrets(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [unwrap_secrets(v) for v in value]
-    return value
-
-
 def redact(value: Any, secret_paths: Iterable[str], path: str = "") -> Any:
     """Replace every value at (or under) a secret path with the placeholder."""
     paths = frozenset(secret_paths)
@@ -261,9 +243,9 @@ def produced_secrets(run: MockRun) -> set[str]:
     """
     found: set[str] = set()
     for registration in run.resources:
-        plain_inputs = unwrap_secrets(registration.inputs)
+        plain_inputs = registration.inputs  # mockrun records them with envelopes removed
         inputs = _all_strings(plain_inputs)
-        for key, value in unwrap_secrets(registration.outputs).items():
+        for key, value in registration.outputs.items():
             if key in ("value", "secretValue") or _looks_generated_secret(value):
                 found |= _all_strings(value) - inputs
         found |= strings_at(plain_inputs, registration.secret_inputs)
@@ -295,7 +277,7 @@ def build_plan(run: MockRun, *, stack: str, clock: str) -> dict[str, Any]:
             "name": r.name,
             "parent": r.parent,
             "custom": r.custom,
-            "inputs": redact(unwrap_secrets(r.inputs), r.secret_inputs),
+            "inputs": redact(r.inputs, r.secret_inputs),
             "protect": r.protect,
             "secretInputs": sorted(r.secret_inputs),
         }
