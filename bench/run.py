@@ -200,7 +200,7 @@ def child_cold(kind: str) -> dict[str, Any]:
         from components.config import load_settings
 
         document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
-        prefix = f"{components.stack.PROJECT}:"
+        prefix = f"{components.PROJECT}:"
         raw = {k.removeprefix(prefix): v for k, v in document["config"].items()}
         load_settings(raw, now=datetime(2026, 11, 27, 9, tzinfo=UTC), base_dir=ROOT)
     else:

@@ -7,14 +7,12 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from components import clock
+from components import PROJECT, clock
 from components.client_application import ClientApplication
 from components.config import StackSettings, load_settings
 from components.context import StackContext
 from components.errors import ConfigError, Problem
 from components.tenant import ApiAccess, read_tenant, resolve_permissions
-
-PROJECT = "healthcare-clients"
 
 
 def read_stack_config() -> tuple[dict[str, Any], frozenset[str]]:

@@ -22,10 +22,10 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.settings import get_root_resource, reset_options
 
+from components import PROJECT
 from components.clock import NOW_ENV, ClockError, parse_instant
 from tools.fake_tenant import FakeTenant, unwrap_secrets
 
-PROJECT = "healthcare-clients"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET_SIG = rpc._special_secret_sig  # the wire marker of a secret value
 

@@ -33,9 +33,10 @@ from typing import Any, TextIO
 
 import pulumi
 
+from components import PROJECT
 from components.clock import NOW_ENV, ClockError, parse_instant, rfc3339
 from tools.fake_tenant import FakeServiceError
-from tools.mockrun import PROJECT, PROJECT_DIR, MockRun, run_program
+from tools.mockrun import PROJECT_DIR, MockRun, run_program
 from tools.stackfile import SECRET_PLACEHOLDER, StackFileError, load_stack_file
 
 SECRET = SECRET_PLACEHOLDER  # one spelling for "redacted", shared with the stack file loader

@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-from tools.mockrun import PROJECT, PROJECT_DIR
+from components import PROJECT
+from tools.mockrun import PROJECT_DIR
 
 SECRET_PLACEHOLDER = "[secret]"  # noqa: S105 (a redaction marker, not a password)
 
