@@ -7,6 +7,7 @@ whatever parsed. Every problem is collected with its key path and raised togethe
 """
 
 import difflib
+import functools
 import re
 import types
 import typing
@@ -487,8 +488,9 @@ class ServiceSettings(_Model):
         healthcare.parse_resource_id(value, kind)
         return value
 
-    @property
+    @functools.cached_property
     def resource(self) -> HealthcareResource:
+        # Parsed once: the endpoints and every role assignment on this service read it.
         return healthcare.parse_resource_id(self.resource_id, self.kind)
 
     @property
