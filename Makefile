@@ -49,7 +49,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(DEV_STAMP)
-	$(BIN)/mypy components tools policy bench __main__.py
+	$(BIN)/mypy components testbed tools policy bench __main__.py
 
 workflows: $(DEV_STAMP)
 	npm ci --silent --ignore-scripts --no-audit --no-fund --prefix tools/workflow-lint

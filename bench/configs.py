@@ -5,7 +5,7 @@ overlap secret, API permissions with admin consent (DICOM and FHIR ``user_impers
 through the ``dicom`` and ``fhir`` service keys), data roles on FHIR and DICOM, and a GitHub
 branch federated credential. Owners stay default (the deployer). Two services.
 
-The config is in the shape ``tools.stackfile.load_stack_file`` returns (keys without the
+The config is in the shape ``testbed.stackfile.load_stack_file`` returns (keys without the
 project prefix), so both programs read it through ``pulumi.Config`` like on a real run.
 """
 

@@ -5,8 +5,8 @@
     .venv/bin/python -m bench.run --sizes 10 100 --repeats 5 --no-setup
 
 Every measurement runs in a fresh subprocess (``--child ...``), which prints one JSON line.
-Programs run on Pulumi's mock runtime against ``tools.fake_tenant.FakeTenant`` through
-``tools.mockrun.run_program``; ours is the real ``__main__.py``, the baseline is
+Programs run on Pulumi's mock runtime against ``testbed.fake_tenant.FakeTenant`` through
+``testbed.mockrun.run_program``; ours is the real ``__main__.py``, the baseline is
 ``bench/baseline.py`` (copied to ``bench/out/baseline-project/__main__.py``, as
 ``run_program`` runs the ``__main__.py`` of a project directory).
 """
@@ -111,7 +111,7 @@ def _prepare_baseline_project() -> Path:
 
 def _run(program: str, n: int) -> Any:
     from bench.configs import NOW, stack_config
-    from tools.mockrun import PROJECT_DIR, run_program
+    from testbed.mockrun import PROJECT_DIR, run_program
 
     project = PROJECT_DIR if program == "ours" else _prepare_baseline_project()
     return run_program(stack_config(n), now=NOW, project_dir=project)
@@ -120,9 +120,9 @@ def _run(program: str, n: int) -> Any:
 def child_program(program: str, n: int) -> dict[str, Any]:
     """One run of one program at one N; the SDK core is imported before the clock starts."""
     import bench.configs
-    import tools.mockrun  # pulumi, grpc, protobuf: common to both programs
+    import testbed.mockrun  # pulumi, grpc, protobuf: common to both programs
 
-    del bench.configs, tools.mockrun
+    del bench.configs, testbed.mockrun
     rss_before = _maxrss_mib()
     wall0, cpu0 = time.perf_counter(), time.process_time()
     result = _run(program, n)

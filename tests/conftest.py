@@ -1,4 +1,4 @@
-"""Shared fixtures. Every program run goes through tools.mockrun.run_program, which gives
+"""Shared fixtures. Every program run goes through testbed.mockrun.run_program, which gives
 each run a fresh event loop and calls reset_options() afterwards (pulumi-practice.md 1.6);
 the autouse fixture below guards tests that touch the SDK directly."""
 
@@ -11,9 +11,9 @@ import pulumi
 import pytest
 from pulumi.runtime.settings import reset_options
 
-from tools.fake_tenant import FakeTenant
-from tools.mockrun import MockRun, run_program
-from tools.stackfile import load_stack_file
+from testbed.fake_tenant import FakeTenant
+from testbed.mockrun import MockRun, run_program
+from testbed.stackfile import load_stack_file
 
 DEV_NOW = "2026-11-27T09:00:00Z"
 

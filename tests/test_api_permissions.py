@@ -10,15 +10,15 @@ from typing import Any
 import pulumi
 import pytest
 
-from tests.conftest import Runner
-from tools.fake_tenant import (
+from testbed.fake_tenant import (
     TOKEN_CLIENT_CONFIG,
     TOKEN_SERVICE_PRINCIPAL,
     FakeServiceError,
     FakeTenant,
     well_known_service_principals,
 )
-from tools.mockrun import MockRun, Registration
+from testbed.mockrun import MockRun, Registration
+from tests.conftest import Runner
 
 HEALTHCARE = "4f6778d8-5aef-43dc-a1ff-b073724b9495"
 DICOM = "75e725bf-66ce-4cea-9b9a-5c4caae57f33"

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from components.config import load_settings
 from components.errors import ConfigError
-from tools.fake_tenant import FakeTenant
-from tools.mockrun import run_program
+from testbed.fake_tenant import FakeTenant
+from testbed.mockrun import run_program
 
 NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)
 SUB = "00000000-0000-0000-0000-000000000000"

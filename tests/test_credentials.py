@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tools.fake_tenant import FakeTenant
-from tools.mockrun import PROJECT_DIR, MockRun
+from testbed.fake_tenant import FakeTenant
+from testbed.mockrun import PROJECT_DIR, MockRun
 
 Runner = Callable[..., MockRun]
 CERTIFICATE = "azuread:index/applicationCertificate:ApplicationCertificate"

@@ -7,9 +7,9 @@ import pulumi
 import pytest
 
 from components import healthcare
+from testbed.fake_tenant import TENANT_ID, FakeTenant
+from testbed.mockrun import MockRun
 from tests.conftest import Runner
-from tools.fake_tenant import TENANT_ID, FakeTenant
-from tools.mockrun import MockRun
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 PLACEHOLDER_SUB = "00000000-0000-0000-0000-000000000000"

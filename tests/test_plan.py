@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
+from testbed.fake_tenant import FakeTenant
+from testbed.mockrun import PROJECT_DIR
 from tools import plan as plan_tool
-from tools.fake_tenant import FakeTenant
-from tools.mockrun import PROJECT_DIR
 
 DEV_NOW = "2026-11-27T09:00:00Z"
 # Generation 12 of the 90-day period starts on 2026-12-16: slot a rotates, slot b stays.

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from components.clock import parse_instant, rfc3339
 from components.rotation import LIFETIMES, RotationPolicy
+from testbed.mockrun import MockRun, Registration, run_program
 from tests.test_rotation import (
     THREE_YEARS,
     SlotView,
@@ -20,7 +21,6 @@ from tests.test_rotation import (
     simulation_record,
     write_figures,
 )
-from tools.mockrun import MockRun, Registration, run_program
 
 Runner = Callable[..., MockRun]
 PASSWORD = "azuread:index/applicationPassword:ApplicationPassword"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from testbed.mockrun import MockRun
 from tests.conftest import Runner
-from tools.mockrun import MockRun
 
 REGISTRATION = "azuread:index/applicationRegistration:ApplicationRegistration"
 SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
@@ -74,7 +74,7 @@ def test_service_principal_is_bound_to_its_registration(dev: MockRun) -> None:
 
 
 def test_owner_defaults_to_the_deploying_principal(dev: MockRun) -> None:
-    from tools.fake_tenant import DEPLOYER_OBJECT_ID
+    from testbed.fake_tenant import DEPLOYER_OBJECT_ID
 
     assert {r.inputs["ownerObjectId"] for r in dev.of_type(OWNER)} == {DEPLOYER_OBJECT_ID}
 

@@ -1,7 +1,7 @@
 """Offline plan: what ``pulumi preview`` would create, without the Pulumi CLI or Azure.
 
 ``python -m tools.plan --stack dev`` loads ``Pulumi.<stack>.yaml``, runs the real
-``__main__.py`` on Pulumi's mock runtime against the fake tenant (``tools.fake_tenant``) and
+``__main__.py`` on Pulumi's mock runtime against the fake tenant (``testbed.fake_tenant``) and
 prints the resource tree grouped by component, the stack outputs and the warnings, with
 every secret redacted. ``--json FILE`` writes the same plan as deterministic JSON and
 ``--diff OLD.json`` compares the current plan with one written earlier (say, on main).
@@ -35,9 +35,9 @@ import pulumi
 
 from components import PROJECT
 from components.clock import NOW_ENV, ClockError, parse_instant, rfc3339
-from tools.fake_tenant import FakeServiceError
-from tools.mockrun import PROJECT_DIR, MockRun, run_program
-from tools.stackfile import SECRET_PLACEHOLDER, StackFileError, load_stack_file
+from testbed.fake_tenant import FakeServiceError
+from testbed.mockrun import PROJECT_DIR, MockRun, run_program
+from testbed.stackfile import SECRET_PLACEHOLDER, StackFileError, load_stack_file
 
 SECRET = SECRET_PLACEHOLDER  # one spelling for "redacted", shared with the stack file loader
 VALUE_WIDTH = 100  # longer input values are cut: the plan is for reading, the JSON is complete
@@ -191,7 +191,7 @@ class Progress:
 
 
 def join(path: str, key: str | int) -> str:
-    """Paths as ``tools.mockrun`` spells secret paths: ``a.b``, ``a[0]``."""
+    """Paths as ``testbed.mockrun`` spells secret paths: ``a.b``, ``a[0]``."""
     if isinstance(key, int):
         return f"{path}[{key}]"
     return f"{path}.{key}" if path else key

@@ -24,7 +24,7 @@ from pulumi.runtime.settings import get_root_resource, reset_options
 
 from components import PROJECT
 from components.clock import NOW_ENV, ClockError, parse_instant
-from tools.fake_tenant import FakeTenant, unwrap_secrets
+from testbed.fake_tenant import FakeTenant, unwrap_secrets
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET_SIG = rpc._special_secret_sig  # the wire marker of a secret value

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from components import PROJECT
-from tools.mockrun import PROJECT_DIR
+from testbed.mockrun import PROJECT_DIR
 
 SECRET_PLACEHOLDER = "[secret]"  # noqa: S105 (a redaction marker, not a password)
 
