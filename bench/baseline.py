@@ -49,6 +49,7 @@ for app_id, _label in API_OF_KIND.values():
     apis[app_id] = azuread.get_service_principal(client_id=app_id)
 
 exported = {}
+client_secrets = {}
 for name, app in applications.items():
     registration = azuread.ApplicationRegistration(
         name,
@@ -161,13 +162,12 @@ for name, app in applications.items():
             "audience": audience,
             "scope": f"{audience}/.default",
         }
-    client_secret: pulumi.Output[str] = pulumi.Output.secret(active.value)
+    client_secrets[name] = active.value
     exported[name] = {
         "clientId": registration.client_id,
         "tenantId": client.tenant_id,
         "applicationObjectId": registration.object_id,
         "servicePrincipalObjectId": sp.object_id,
-        "clientSecret": client_secret,
         "clientSecretExpiresAt": active.end_date,
         "secrets": [
             {
@@ -185,3 +185,4 @@ for name, app in applications.items():
     }
 
 pulumi.export("applications", exported)
+pulumi.export("clientSecrets", pulumi.Output.secret(client_secrets))

@@ -123,13 +123,15 @@ class ClientApplication(pulumi.ComponentResource):
             else None
         )
 
+        self.client_secret: pulumi.Output[str] | None = (
+            self.secret.client_secret if self.secret else None
+        )
         tenant_id = context.tenant.tenant_id
         self.outputs: dict[str, Any] = {
             "clientId": self.registration.client_id,
             "tenantId": tenant_id,
             "applicationObjectId": self.registration.object_id,
             "servicePrincipalObjectId": self.service_principal.object_id,
-            "clientSecret": self.secret.client_secret if self.secret else None,
             "clientSecretExpiresAt": self.secret.expires_at if self.secret else None,
             "secrets": self.secret.secrets if self.secret else [],
             "tokenEndpoint": healthcare.token_endpoint_v2(tenant_id),

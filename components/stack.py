@@ -71,4 +71,14 @@ def build_stack(settings: StackSettings) -> dict[str, Any]:
         name: ClientApplication(name, app=app, context=context, accesses=accesses[name])
         for name, app in settings.applications.items()
     }
-    return {"applications": {name: app.outputs for name, app in applications.items()}}
+    # The secrets sit in a top-level output that is secret as a whole: pulumi/actions turns
+    # each stack output into a step output and masks only top-level secret values.
+    client_secrets = {
+        name: app.client_secret
+        for name, app in applications.items()
+        if app.client_secret is not None
+    }
+    return {
+        "applications": {name: app.outputs for name, app in applications.items()},
+        "clientSecrets": pulumi.Output.secret(client_secrets),
+    }

@@ -56,7 +56,20 @@ def _app(**overrides: Any) -> dict[str, Any]:
 
 
 def _doc(**apps: dict[str, Any]) -> dict[str, Any]:
-    return {"applications": apps or {"postman": _app(), "etl": _app(services={})}}
+    """The stack output document; each app's ``clientSecret`` (a test shorthand) moves to the
+    top-level ``clientSecrets`` as the stack exports it. None, "" or no key: the app has no
+    secret; "[secret]": the output was read without --show-secrets."""
+    apps = copy.deepcopy(apps or {"postman": _app(), "etl": _app(services={})})
+    secrets: dict[str, Any] | str = {}
+    for name, app in apps.items():
+        value = app.pop("clientSecret", None)
+        if value in (None, ""):
+            app["clientSecretExpiresAt"] = None
+        elif value == "[secret]":
+            secrets = "[secret]"
+        elif isinstance(secrets, dict):
+            secrets[name] = value
+    return {"applications": apps, "clientSecrets": secrets}
 
 
 @pytest.fixture
@@ -703,8 +716,7 @@ def test_unknown_service_lists_names(
         ),
         (
             lambda a: a.update(clientSecret=5),
-            "error: application 'postman' field 'clientSecret' is not a string in the stack "
-            "output\n",
+            "error: 'clientSecrets' in the stack output has no string for 'postman'\n",
         ),
     ],
 )
@@ -789,4 +801,19 @@ def test_module_entry_point_reads_stdin(tmp_path: Path) -> None:
     assert bad.returncode == 2
     assert bad.stderr == (
         "error: the stack output from stdin is not valid JSON (line 1, column 1: Expecting value)\n"
+    )
+
+
+def test_secret_missing_from_client_secrets_exits_2(
+    workdir: Path, capsys: Any, monkeypatch: Any
+) -> None:
+    doc = _doc(postman=_app())
+    del doc["clientSecrets"]
+    rc, out, err = run(
+        ["postman", "--app", "postman", "--include-secret"], capsys, monkeypatch, json.dumps(doc)
+    )
+    assert (rc, out) == (2, "")
+    assert err == (
+        "error: application 'postman' has a client secret, but the stack output has no "
+        "'clientSecrets' key\n"
     )

@@ -149,8 +149,8 @@ def test_dev_plan_shows_inputs_outputs_and_a_summary(dev_plan: dict[str, Any]) -
     assert 'type: "PublicClient"' in text
     assert 'signInAudience: "AzureADMyOrg"' in text
     assert 'rotateWhenChanged: {"generation":"11","generationStart":"2026-09-17T00:00:00Z"}' in text
-    assert "applications.postman.clientSecret: [secret]" in text
-    assert "applications.backend.clientSecret: [secret]" in text
+    assert "clientSecrets: [secret]" in text
+    assert "clientSecret:" not in text
     total = len(resource_lines(text))
     summary = text.rstrip().splitlines()[-1]
     assert summary.startswith(f"{total} to create (")
@@ -172,8 +172,8 @@ def test_dev_plan_never_contains_a_generated_secret(dev_plan: dict[str, Any]) ->
         assert "8Q~" not in blob
         for key_id in key_ids:
             assert FakeTenant.secret_value(key_id) not in blob
-    assert document["outputs"]["applications"]["postman"]["clientSecret"] == "[secret]"
-    assert "applications.postman.clientSecret" in document["secretOutputs"]
+    assert document["outputs"]["clientSecrets"] == "[secret]"
+    assert document["secretOutputs"] == ["clientSecrets"]
 
 
 def test_json_plan_is_deterministic_and_matches_the_text(dev_plan: dict[str, Any]) -> None:

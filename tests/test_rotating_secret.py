@@ -270,9 +270,9 @@ def test_client_secret_never_leaves_a_secret(run: Runner, dev_config: dict[str, 
     result = run(dev_config)
     values = secret_values(result)
     assert len(values) == 4
+    assert result.secret_output_paths == {"clientSecrets"}
     for app in dev_config["applications"]:
-        assert f"applications.{app}.clientSecret" in result.secret_output_paths
-        assert result.outputs["applications"][app]["clientSecret"] in values
+        assert result.outputs["clientSecrets"][app] in values
         vault = result.named(f"{app}-vault-client-secret")
         assert "properties.value" in vault.secret_inputs
     assert leaks(result, values) == []
@@ -291,7 +291,8 @@ def test_secret_values_stay_secret_with_fixed_dates(run: Runner) -> None:
     result = run(config)  # warns: 12 days left
     values = secret_values(result)
     assert len(values) == 1
-    assert "applications.sim.clientSecret" in result.secret_output_paths
+    assert result.secret_output_paths == {"clientSecrets"}
+    assert result.outputs["clientSecrets"]["sim"] in values
     assert result.logs  # the warning is there, without the value
     assert leaks(result, values) == []
 
@@ -360,7 +361,7 @@ def test_key_vault_gets_the_active_secret_and_the_client_id(run: Runner) -> None
         == outputs["clientSecretExpiresAt"]
     )
     assert outputs["clientId"] in secret["properties.contentType"]
-    assert secret["properties.value"] == outputs["clientSecret"]
+    assert secret["properties.value"] == result.outputs["clientSecrets"]["sim"]
     assert (secret["vaultName"], secret["resourceGroupName"]) == ("kv-healthcare", "rg-secrets")
 
     client = result.named("sim-vault-client-id")

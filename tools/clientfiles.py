@@ -148,9 +148,13 @@ def _parse_service(name: str, raw: object, app: str) -> Service:
     )
 
 
-def _applications(doc: object, hint: str) -> dict[str, object]:
+def _document(doc: object) -> dict[str, object]:
     if not isinstance(doc, dict):
         raise UsageError("the stack output is not a JSON object; expected `--json` output")
+    return doc
+
+
+def _applications(doc: dict[str, object], hint: str) -> dict[str, object]:
     if "applications" not in doc:
         keys = ", ".join(sorted(str(k) for k in doc)) or "none"
         raise UsageError(f"the stack output has no 'applications' key (keys: {keys})")
@@ -162,7 +166,27 @@ def _applications(doc: object, hint: str) -> dict[str, object]:
     return apps
 
 
-def _parse_application(apps: dict[str, object], name: str) -> Application:
+def _client_secret(doc: dict[str, object], name: str) -> str | None:
+    """The active secret from the top-level ``clientSecrets`` output (secret as a whole)."""
+    secrets = doc.get("clientSecrets")
+    if secrets == REDACTED:
+        return REDACTED
+    if secrets is None:
+        raise UsageError(
+            f"application {name!r} has a client secret, but the stack output has no "
+            "'clientSecrets' key"
+        )
+    if not isinstance(secrets, dict):
+        raise UsageError("'clientSecrets' in the stack output is not an object")
+    value = secrets.get(name)
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"'clientSecrets' in the stack output has no string for {name!r}")
+    if _CONTROL_CHARS.search(value):
+        raise UsageError(f"the client secret of {name!r} contains control characters")
+    return value
+
+
+def _parse_application(doc: dict[str, object], apps: dict[str, object], name: str) -> Application:
     if name not in apps:
         known = ", ".join(sorted(apps)) or "none"
         raise UsageError(f"unknown application {name!r}; known applications: {known}")
@@ -173,13 +197,15 @@ def _parse_application(apps: dict[str, object], name: str) -> Application:
     services_raw = raw.get("services") or {}
     if not isinstance(services_raw, dict):
         raise UsageError(f"{where} field 'services' is not an object in the stack output")
+    expires_at = _optional_str(raw, "clientSecretExpiresAt", where)
     return Application(
         name=name,
         tenant_id=_str_field(raw, "tenantId", where),
         client_id=_str_field(raw, "clientId", where),
         token_endpoint=_str_field(raw, "tokenEndpoint", where),
-        client_secret=_optional_str(raw, "clientSecret", where) or None,
-        client_secret_expires_at=_optional_str(raw, "clientSecretExpiresAt", where),
+        # An app has a secret exactly when its secret has an end date.
+        client_secret=_client_secret(doc, name) if expires_at is not None else None,
+        client_secret_expires_at=expires_at,
         services=tuple(_parse_service(str(k), v, name) for k, v in services_raw.items()),
     )
 
@@ -495,8 +521,8 @@ def show_secrets_command(args: argparse.Namespace, include_secret: bool) -> str:
 
 def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> None:
     hint = show_secrets_command(args, args.include_secret)
-    doc = _parse_json(_read_input(args.stack_output, stdin), args.stack_output)
-    app = _parse_application(_applications(doc, hint), args.app)
+    doc = _document(_parse_json(_read_input(args.stack_output, stdin), args.stack_output))
+    app = _parse_application(doc, _applications(doc, hint), args.app)
 
     if args.include_secret:
         if app.client_secret == REDACTED:
