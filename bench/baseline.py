@@ -60,14 +60,10 @@ for name, app in applications.items():
         implicit_id_token_issuance_enabled=False,
         opts=pulumi.ResourceOptions(protect=protect),
     )
-    azuread.ApplicationOwner(
-        f"{name}-owner-{client.object_id}",
-        application_id=registration.id,
-        owner_object_id=client.object_id,
-    )
     sp = azuread.ServicePrincipal(
         f"{name}-sp",
         client_id=registration.client_id,
+        owners=[client.object_id],
         opts=pulumi.ResourceOptions(protect=protect),
     )
 

@@ -3,7 +3,7 @@
 Every application has platforms (mobileDesktop + web + spa redirect URIs), a two-slot
 overlap secret, API permissions with admin consent (DICOM and FHIR ``user_impersonation``
 through the ``dicom`` and ``fhir`` service keys), data roles on FHIR and DICOM, and a GitHub
-branch federated credential. Owners stay default (the deployer). Two services.
+branch federated credential. No extra owners (the deployer owns each app). Two services.
 
 The config is in the shape ``testbed.stackfile.load_stack_file`` returns (keys without the
 project prefix), so both programs read it through ``pulumi.Config`` like on a real run.
@@ -67,8 +67,9 @@ def stack_config(n: int) -> dict[str, Any]:
     }
 
 
-# Per application: registration, owner, service principal, public-client flag, 3 redirect
-# sets, 2 passwords, 1 federated credential, 2 API accesses, 2 consent grants, 2 role
-# assignments. Ours adds 6 components per application (ClientApplication and 5 children).
-CUSTOM_PER_APP = 16
+# Per application: registration, service principal, public-client flag, 3 redirect sets,
+# 2 passwords, 1 federated credential, 2 API accesses, 2 consent grants, 2 role assignments
+# (no owner resource: Entra makes the deployer an owner). Ours adds 6 components per
+# application (ClientApplication and 5 children).
+CUSTOM_PER_APP = 15
 COMPONENTS_PER_APP = 6

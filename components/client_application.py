@@ -49,7 +49,8 @@ class ClientApplication(pulumi.ComponentResource):
             implicit_id_token_issuance_enabled=False,
             opts=pinned,
         )
-        owners = settings.owners or (context.tenant.deployer_object_id,)
+        # Only the extra owners: Entra already made the creating identity an owner, and the
+        # provider's ApplicationOwner fails with "already exists" for it.
         self.owners = [
             azuread.ApplicationOwner(
                 f"{name}-owner-{owner}",
@@ -57,10 +58,15 @@ class ClientApplication(pulumi.ComponentResource):
                 owner_object_id=owner,
                 opts=child,
             )
-            for owner in owners
+            for owner in settings.owners
         ]
+        # Without owners the provider adds the caller and then removes it again, so with
+        # Application.ReadWrite.OwnedBy a later update or destroy of the SP is refused.
         self.service_principal = azuread.ServicePrincipal(
-            f"{name}-sp", client_id=self.registration.client_id, opts=pinned
+            f"{name}-sp",
+            client_id=self.registration.client_id,
+            owners=[context.deployer_object_id, *settings.owners],
+            opts=pinned,
         )
         self.platforms = AuthenticationPlatforms(
             name,

@@ -594,6 +594,8 @@ class StackSettings:
     applications: Mapping[str, Application]
     protect: bool
     now: datetime
+    # The identity that runs `pulumi up`, when the stack pins it (pipelines do).
+    deployer_object_id: str | None = None
     secret_keys: frozenset[str] = frozenset()
     warnings: tuple[str, ...] = field(default=())
 
@@ -604,7 +606,7 @@ class StackSettings:
 
 # --- validation ------------------------------------------------------------------------------
 
-TOP_LEVEL_KEYS = ("services", "applications", "protect")
+TOP_LEVEL_KEYS = ("services", "applications", "protect", "deployerObjectId")
 
 
 def _context_now(info: ValidationInfo) -> datetime:
@@ -780,6 +782,13 @@ def load_settings(
         problems.append(Problem("protect", f"must be true or false, not {protect!r}"))
         protect = False
 
+    deployer = raw.get("deployerObjectId")
+    if deployer is not None and not (isinstance(deployer, str) and healthcare.is_guid(deployer)):
+        shown = "[secret]" if "deployerObjectId" in secret_keys else repr(deployer)
+        problems.append(Problem("deployerObjectId", f"{shown} is not an object ID (a GUID)"))
+        deployer = None
+    deployer = deployer.lower() if isinstance(deployer, str) else None
+
     services_secret = "services" in secret_keys
     services: dict[str, ServiceSettings] = {}
     raw_services = _as_mapping(raw.get("services"), "services", problems, services_secret)
@@ -816,6 +825,7 @@ def load_settings(
         )
         if parsed_app is None:
             continue
+        problems += deployer_among_owners(name, parsed_app.owners, deployer)
         app = _resolve_application(
             name, parsed_app, services, set(raw_services), now, base_dir, problems, warnings
         )
@@ -829,9 +839,27 @@ def load_settings(
         applications=types.MappingProxyType(applications),
         protect=protect,
         now=now,
+        deployer_object_id=deployer,
         secret_keys=secret_keys,
         warnings=tuple(warnings),
     )
+
+
+def deployer_among_owners(
+    app_name: str, owners: tuple[str, ...], deployer: str | None
+) -> list[Problem]:
+    """Entra makes the identity that creates an application its owner by itself, and the
+    provider's ApplicationOwner then fails with "already exists": owners lists extra owners."""
+    if deployer is None or deployer not in owners:
+        return []
+    index = owners.index(deployer)
+    return [
+        Problem(
+            join_path("applications", app_name, "owners", index),
+            f"{deployer} is the deploying identity, which Entra makes an owner of every "
+            "application it creates; list only additional owners here",
+        )
+    ]
 
 
 def _resolve_application(

@@ -26,6 +26,8 @@ class StackContext:
     stack: str
     now: datetime
     protect: bool
+    # Owner of every service principal; Entra makes it the applications' owner by itself.
+    deployer_object_id: str
     tenant: TenantView
     settings: StackSettings
 

@@ -9,7 +9,7 @@ from pulumi.runtime import config as runtime_config
 
 from components import PROJECT, clock
 from components.client_application import ClientApplication
-from components.config import StackSettings, load_settings
+from components.config import StackSettings, deployer_among_owners, load_settings
 from components.context import StackContext
 from components.errors import ConfigError, Problem
 from components.tenant import ApiAccess, read_tenant, resolve_permissions
@@ -47,12 +47,29 @@ def load_stack_settings() -> StackSettings:
     )
 
 
+def _not_the_deployer(caller: str, deployer: str) -> Problem:
+    return Problem(
+        "deployerObjectId",
+        f"`pulumi up` runs as {caller}, not as the configured deploying identity {deployer}. "
+        f"Entra would make {caller} the owner of every application created now, and the "
+        "deploying identity (Application.ReadWrite.OwnedBy) could not manage them afterwards. "
+        "Run `pulumi up` as the deploying identity, or change deployerObjectId to this identity "
+        "in a reviewed commit (the service principals' owners change with it).",
+    )
+
+
 def build_stack(settings: StackSettings) -> dict[str, Any]:
     """Resolve against the tenant, then register one ClientApplication per config entry."""
     for warning in settings.warnings:
         pulumi.log.warn(warning)
     tenant = read_tenant(settings.distinct_api_app_ids())
     problems: list[Problem] = []
+    deployer = settings.deployer_object_id or tenant.caller_object_id
+    if settings.deployer_object_id is None:
+        for name, app in settings.applications.items():
+            problems += deployer_among_owners(name, app.settings.owners, deployer)
+    elif deployer != tenant.caller_object_id and not pulumi.runtime.is_dry_run():
+        problems.append(_not_the_deployer(tenant.caller_object_id, deployer))
     accesses: dict[str, tuple[ApiAccess, ...]] = {}
     for name, app in settings.applications.items():
         accesses[name], found = resolve_permissions(app, tenant)
@@ -64,6 +81,7 @@ def build_stack(settings: StackSettings) -> dict[str, Any]:
         stack=pulumi.get_stack(),
         now=settings.now,
         protect=settings.protect,
+        deployer_object_id=deployer,
         tenant=tenant,
         settings=settings,
     )

@@ -37,7 +37,8 @@ class PublishedApi:
 @dataclass(frozen=True)
 class TenantView:
     tenant_id: str
-    deployer_object_id: str
+    # The identity running the program (azuread's client config), not necessarily the deployer.
+    caller_object_id: str
     apis: Mapping[str, PublishedApi]
     missing_apis: frozenset[str]
     failed_lookups: Mapping[str, str]

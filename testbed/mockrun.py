@@ -169,6 +169,7 @@ def run_program(
     secret_keys: tuple[str, ...] = (),
     stack: str = "dev",
     project_dir: Path = PROJECT_DIR,
+    preview: bool = False,
 ) -> MockRun:
     """Run ``__main__.py`` once, on a fresh event loop, and return what it registered.
 
@@ -193,7 +194,12 @@ def run_program(
                 with contextlib.suppress(ClockError):
                     tenant.now = parse_instant(now)
             pulumi.runtime.set_mocks(
-                tenant, project=PROJECT, stack=stack, preview=False, logger=logger, monitor=monitor
+                tenant,
+                project=PROJECT,
+                stack=stack,
+                preview=preview,
+                logger=logger,
+                monitor=monitor,
             )
             pulumi.runtime.set_all_config(
                 config_to_wire(config), secret_keys=[f"{PROJECT}:{k}" for k in secret_keys]

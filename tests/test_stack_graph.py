@@ -5,8 +5,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
+from testbed.fake_tenant import DEPLOYER_OBJECT_ID
 from testbed.mockrun import MockRun
 from tests.conftest import Runner
 
@@ -28,7 +30,6 @@ def test_dev_stack_registers_the_tutorial(dev: MockRun) -> None:
     counts = Counter(r.type for r in dev.resources if r.custom)
     assert counts == {
         REGISTRATION: 2,
-        OWNER: 2,
         SERVICE_PRINCIPAL: 2,
         FALLBACK: 2,
         REDIRECTS: 1,
@@ -73,10 +74,60 @@ def test_service_principal_is_bound_to_its_registration(dev: MockRun) -> None:
         assert sp.inputs["clientId"] == registration.outputs["clientId"]
 
 
-def test_owner_defaults_to_the_deploying_principal(dev: MockRun) -> None:
-    from testbed.fake_tenant import DEPLOYER_OBJECT_ID
+def test_the_deploying_identity_owns_the_service_principals_not_an_owner_resource(
+    dev: MockRun,
+) -> None:
+    # Entra makes the creating identity an owner of each application; declaring it again
+    # fails in the provider ("already exists"), so only extra owners are declared.
+    assert dev.of_type(OWNER) == []
+    for sp in dev.of_type(SERVICE_PRINCIPAL):
+        assert sp.inputs["owners"] == [DEPLOYER_OBJECT_ID]
 
-    assert {r.inputs["ownerObjectId"] for r in dev.of_type(OWNER)} == {DEPLOYER_OBJECT_ID}
+
+def test_extra_owners_are_declared_and_own_the_service_principal_too(
+    run: Runner, dev_config: dict[str, Any]
+) -> None:
+    extra = "11111111-2222-4333-8444-555555555555"
+    dev_config["applications"]["backend"]["owners"] = [extra]
+    result = run(dev_config)
+    (owner,) = result.of_type(OWNER)
+    assert (owner.name, owner.inputs["ownerObjectId"]) == (f"backend-owner-{extra}", extra)
+    assert owner.inputs["applicationId"] == result.named("backend").id
+    assert result.named("backend-sp").inputs["owners"] == [DEPLOYER_OBJECT_ID, extra]
+    assert result.named("postman-sp").inputs["owners"] == [DEPLOYER_OBJECT_ID]
+
+
+def test_a_pinned_deployer_owns_the_service_principals_whoever_previews(
+    run: Runner, dev_config: dict[str, Any]
+) -> None:
+    # A pull-request preview runs as the read-only identity: the owners must not follow it.
+    pinned = "99999999-8888-4777-8666-555555555555"
+    dev_config["deployerObjectId"] = pinned
+    result = run(dev_config, preview=True)
+    assert {tuple(sp.inputs["owners"]) for sp in result.of_type(SERVICE_PRINCIPAL)} == {(pinned,)}
+
+
+def test_an_update_by_another_identity_than_the_pinned_deployer_fails(
+    run: Runner, dev_config: dict[str, Any]
+) -> None:
+    dev_config["deployerObjectId"] = "99999999-8888-4777-8666-555555555555"
+    with pytest.raises(pulumi.RunError) as error:
+        run(dev_config)
+    message = str(error.value)
+    assert f"deployerObjectId: `pulumi up` runs as {DEPLOYER_OBJECT_ID}, not as" in message
+    assert "Run `pulumi up` as the deploying identity" in message
+
+
+def test_the_deployer_listed_among_owners_is_refused(
+    run: Runner, dev_config: dict[str, Any]
+) -> None:
+    dev_config["applications"]["backend"]["owners"] = [DEPLOYER_OBJECT_ID]
+    with pytest.raises(pulumi.RunError) as error:
+        run(dev_config)
+    assert (
+        f"applications.backend.owners[0]: {DEPLOYER_OBJECT_ID} is the deploying identity, which "
+        "Entra makes an owner of every application it creates" in str(error.value)
+    )
 
 
 def test_outputs_follow_the_contract(dev: MockRun) -> None:
