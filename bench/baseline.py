@@ -10,6 +10,7 @@ apart from what the structure of ours costs. ``bench/run.py`` checks the resourc
 It only understands the features the benchmark configs use.
 """
 
+import hashlib
 import os
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -71,6 +72,7 @@ for name, app in applications.items():
         f"{name}-public-client-flows",
         application_id=registration.id,
         enabled=app["publicClientFlows"],
+        opts=pulumi.ResourceOptions(delete_before_replace=True),
     )
     for key, kind in (("mobileDesktop", "PublicClient"), ("web", "Web"), ("spa", "SPA")):
         uris = [PRESETS.get(uri, uri) for uri in app["redirectUris"].get(key, [])]
@@ -96,18 +98,23 @@ for name, app in applications.items():
             display_name=f"healthcare-clients slot {slot}, generation {generation}",
             end_date=rfc3339(start + lifetime),
             rotate_when_changed={"generation": str(generation), "generationStart": rfc3339(start)},
+            opts=pulumi.ResourceOptions(retain_on_delete=True),
         )
         passwords.append((slot, generation, password))
     active = next(p for _, g, p in passwords if g == current)
 
     for key, cred in app["federatedCredentials"].items():
+        issuer = "https://token.actions.githubusercontent.com"
+        subject = f"repo:{cred['repository']}:ref:refs/heads/{cred['branch']}"
+        digest = hashlib.sha256(f"{issuer}\n{subject}".encode()).hexdigest()[:8]
         azuread.ApplicationFederatedIdentityCredential(
-            f"{name}-fic-{key}",
+            f"{name}-fic-{digest}",
             application_id=registration.id,
-            display_name=key,
-            issuer="https://token.actions.githubusercontent.com",
-            subject=f"repo:{cred['repository']}:ref:refs/heads/{cred['branch']}",
+            display_name=f"{key}-{digest}",
+            issuer=issuer,
+            subject=subject,
             audiences=["api://AzureADTokenExchange"],
+            opts=pulumi.ResourceOptions(delete_before_replace=True),
         )
 
     for service, scopes in app["apiPermissions"].items():
@@ -140,7 +147,8 @@ for name, app in applications.items():
                 role_definition_id=f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
                 role_assignment_name=str(
                     uuid.uuid5(
-                        ASSIGNMENT_NAMESPACE, f"healthcare-clients/{stack}/{name}/{service}/{guid}"
+                        ASSIGNMENT_NAMESPACE,
+                        f"healthcare-clients/{stack}/{name}/{resource_id.lower()}/{guid}",
                     )
                 ),
                 description=f"healthcare-clients: {name} holds {role} on {service}",

@@ -1,5 +1,6 @@
 """Credentials without a shared secret: certificates and federated identity credentials."""
 
+import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -39,16 +40,7 @@ class ApplicationCredentials(pulumi.ComponentResource):
             for key, cert in certificates.items()
         }
         self.federated = {
-            key: azuread.ApplicationFederatedIdentityCredential(
-                f"{name}-fic-{key}",
-                application_id=application_id,
-                display_name=key,
-                description=guard(cred.description) if cred.description else None,
-                issuer=guard(cred.issuer),
-                subject=guard(cred.subject),
-                audiences=list(cred.audiences),
-                opts=child,
-            )
+            key: self._federated(name, key, cred, application_id, guard)
             for key, cred in federated_credentials.items()
         }
         self.register_outputs(
@@ -60,3 +52,39 @@ class ApplicationCredentials(pulumi.ComponentResource):
                 "federatedCredentials": sorted(federated_credentials),
             }
         )
+
+    def _federated(
+        self,
+        name: str,
+        key: str,
+        cred: FederatedCredential,
+        application_id: pulumi.Input[str],
+        guard: Callable[[Any], Any],
+    ) -> azuread.ApplicationFederatedIdentityCredential:
+        # Entra keeps both the name and the issuer+subject pair unique per application, and
+        # a resource whose URN changes is created before the old one is deleted. So the URN
+        # follows the issuer+subject pair (a renamed key keeps it and is replaced, delete
+        # first: `displayName` forces a new resource), and the name carries the pair's digest
+        # (a new subject under the same key gets a new URN and a name that does not collide).
+        digest = federated_digest(cred.issuer, cred.subject)
+        return azuread.ApplicationFederatedIdentityCredential(
+            f"{name}-fic-{digest}",
+            application_id=application_id,
+            display_name=f"{key}-{digest}",
+            description=guard(cred.description) if cred.description else None,
+            issuer=guard(cred.issuer),
+            subject=guard(cred.subject),
+            audiences=list(cred.audiences),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                delete_before_replace=True,
+                # Stacks deployed before this naming keep their credentials: the old URN
+                # maps onto the new one, whose new name then replaces it once.
+                aliases=[pulumi.Alias(name=f"{name}-fic-{key}")],
+            ),
+        )
+
+
+def federated_digest(issuer: str, subject: str) -> str:
+    """Eight hex digits that name an issuer+subject pair, stable across runs."""
+    return hashlib.sha256(f"{issuer}\n{subject}".encode()).hexdigest()[:8]

@@ -23,11 +23,14 @@ class AuthenticationPlatforms(pulumi.ComponentResource):
         super().__init__("healthcare-clients:index:AuthenticationPlatforms", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         # Always declared, also when false, so a portal toggle is drift the next run corrects.
+        # A toggle replaces it (`enabled` forces a new resource) and its ID is fixed per app,
+        # while its delete sets the flag to null: created before the old one is deleted, the
+        # new value would be cleared again at once. Deleting first ends in the configured value.
         self.fallback_public_client = azuread.ApplicationFallbackPublicClient(
             f"{name}-public-client-flows",
             application_id=application_id,
             enabled=public_client_flows,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         self.redirects = {
             kind: azuread.ApplicationRedirectUris(

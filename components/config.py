@@ -74,7 +74,9 @@ KV_SECRET_NAME_RE = re.compile(r"^[0-9A-Za-z-]{1,127}$")
 GITHUB_REPO_RE = re.compile(
     r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}/[A-Za-z0-9._-]{1,100}$"
 )
-FIC_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,119}$")
+# Entra names a federated credential in at most 120 characters; the stack appends '-' and the
+# eight hex digits of its issuer+subject digest to the key (ApplicationCredentials).
+FIC_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,110}$")
 GIT_REF_FORBIDDEN = re.compile(r"[\s~^:?*\[\\]|\.\.|@\{|//|^/|/$|\.lock$|^-")
 DURATION_RE = re.compile(r"^\s*(\d{1,4})\s*(day|days|week|weeks)\s*$", re.I)
 
@@ -888,7 +890,7 @@ def _resolve_application(
             problem(
                 "federatedCredentials",
                 key,
-                message=f"name {key!r} is not valid: 1-120 characters of letters, digits, '.', '_', '~', '-'",
+                message=f"name {key!r} is not valid: 1-111 characters of letters, digits, '.', '_', '~', '-' (the name in Entra adds '-' and 8 hex digits)",
             )
     folded: dict[str, str] = {}
     for key in settings.federated_credentials:

@@ -40,7 +40,7 @@ class DataPlaneAccess(pulumi.ComponentResource):
                         resource.subscription_id, grant.role_guid
                     ),
                     role_assignment_name=healthcare.role_assignment_name(
-                        stack, name, grant.service, grant.role_guid
+                        stack, name, resource.resource_id, grant.role_guid
                     ),
                     description=f"healthcare-clients: {name} holds {grant.role_name} on {grant.service}",
                     opts=child,

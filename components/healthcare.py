@@ -201,9 +201,14 @@ def role_definition_id(subscription_id: str, role_guid: str) -> str:
 _ASSIGNMENT_NAMESPACE = uuid.UUID("0d3c6f5e-58a7-4f0c-9b0e-6a3f9a9b4c21")
 
 
-def role_assignment_name(stack: str, application: str, service: str, role_guid: str) -> str:
-    """A deterministic GUID per (stack, application, service, role), so reruns show no diff."""
-    seed = f"healthcare-clients/{stack}/{application}/{service}/{role_guid.lower()}"
+def role_assignment_name(stack: str, application: str, scope: str, role_guid: str) -> str:
+    """A deterministic GUID per (stack, application, scope, role), so reruns show no diff.
+
+    The scope (the service's resource ID) is in the seed so that two stacks with the same
+    stack, application and role names on different services never get the same name; ARM
+    IDs are case-insensitive, so it is lowered first.
+    """
+    seed = f"healthcare-clients/{stack}/{application}/{scope.lower()}/{role_guid.lower()}"
     return str(uuid.uuid5(_ASSIGNMENT_NAMESPACE, seed))
 
 

@@ -34,6 +34,11 @@ class RotatingClientSecret(pulumi.ComponentResource):
     ) -> None:
         super().__init__("healthcare-clients:index:RotatingClientSecret", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        # A replaced or removed password leaves the stack but stays in Entra until its own end
+        # date: create-before-delete protects one slot, not the pair, and a stack left idle
+        # for two periods, or a new expiresIn or rotateEvery, replaces both slots in one run.
+        # Revoking a password before its end is an explicit act (README, "Revoking a secret").
+        released = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         slots: list[tuple[SlotState | None, azuread.ApplicationPassword]] = []
         if settings.mode == "overlap":
             policy = settings.policy()
@@ -49,7 +54,7 @@ class RotatingClientSecret(pulumi.ComponentResource):
                         "generation": str(state.generation),
                         "generationStart": rfc3339(state.generation_start),
                     },
-                    opts=child,
+                    opts=released,
                 )
                 slots.append((state, password))
             active_state = policy.active(now)
@@ -63,7 +68,7 @@ class RotatingClientSecret(pulumi.ComponentResource):
                 display_name="healthcare-clients fixed dates",
                 start_date=rfc3339(settings.start),
                 end_date=rfc3339(settings.end),
-                opts=child,
+                opts=released,
             )
             slots.append((None, active))
             end_date = settings.end

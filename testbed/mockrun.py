@@ -41,7 +41,9 @@ class Registration:
     secret_inputs: frozenset[str]
     protect: bool
     delete_before_replace: bool
+    retain_on_delete: bool
     dependencies: tuple[str, ...]
+    aliases: tuple[str, ...] = ()  # the names of name-only aliases
     id: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
 
@@ -107,6 +109,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 secret_inputs=frozenset(_secret_paths(raw)),
                 protect=bool(request.protect),
                 delete_before_replace=bool(request.deleteBeforeReplace),
+                retain_on_delete=bool(request.retainOnDelete),
+                aliases=tuple(alias.spec.name for alias in request.aliases),
                 dependencies=tuple(request.dependencies),
                 id=registered.id,
                 outputs=dict(registered.state),

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from components.application_credentials import federated_digest
 from testbed.fake_tenant import FakeTenant
 from testbed.mockrun import PROJECT_DIR, MockRun
 
@@ -167,11 +168,12 @@ def federated(credentials: dict[str, Any]) -> dict[str, Any]:
 def test_github_subjects(run: Runner, selector: dict[str, Any], subject: str) -> None:
     config = federated({"deploy": {"repository": "Contoso/Loader", **selector}})
     (credential,) = run(config).of_type(FEDERATED)
-    assert credential.name == "ci-fic-deploy"
+    digest = federated_digest(GITHUB, subject)
+    assert credential.name == f"ci-fic-{digest}"
     assert credential.inputs["subject"] == subject  # exact, case kept
     assert credential.inputs["issuer"] == GITHUB
     assert credential.inputs["audiences"] == [EXCHANGE]
-    assert credential.inputs["displayName"] == "deploy"
+    assert credential.inputs["displayName"] == f"deploy-{digest}"
 
 
 def test_generic_credential(run: Runner) -> None:
@@ -190,7 +192,8 @@ def test_generic_credential(run: Runner) -> None:
         }
     )
     result = run(config)
-    found = {r.name: r.inputs for r in result.of_type(FEDERATED)}
+    found = {r.inputs["displayName"].rsplit("-", 1)[0]: r.inputs for r in result.of_type(FEDERATED)}
+    found = {f"ci-fic-{key}": inputs for key, inputs in found.items()}
     assert found["ci-fic-aks"]["subject"] == "system:serviceaccount:fhir:loader"
     assert (
         found["ci-fic-aks"]["issuer"] == "https://westeurope.oic.prod-aks.azure.com/tenant/cluster/"
@@ -198,6 +201,23 @@ def test_generic_credential(run: Runner) -> None:
     assert found["ci-fic-aks"]["audiences"] == [EXCHANGE]
     assert found["ci-fic-aks"]["description"] == "AKS workload identity"
     assert found["ci-fic-ado"]["subject"] == "sc://contoso/health/fhir-connection"
+
+
+def test_federated_credentials_survive_a_renamed_key_and_a_new_subject(run: Runner) -> None:
+    """Entra keeps names and issuer+subject pairs unique per app, and a new URN is created
+    before the old one is deleted: the URN follows the pair, the name carries its digest."""
+    before = run(federated({"deploy": {"repository": "contoso/loader", "branch": "main"}}))
+    renamed = run(federated({"ship": {"repository": "contoso/loader", "branch": "main"}}))
+    moved = run(federated({"deploy": {"repository": "contoso/loader", "branch": "release"}}))
+    ((old,), (new,), (other,)) = (r.of_type(FEDERATED) for r in (before, renamed, moved))
+    # A renamed key keeps the URN; its new name replaces the credential, deleting first.
+    assert new.urn == old.urn and new.inputs["displayName"] != old.inputs["displayName"]
+    assert new.delete_before_replace and old.delete_before_replace
+    # A new subject under the same key is a new URN whose name differs from the old one.
+    assert other.urn != old.urn
+    assert other.inputs["displayName"] != old.inputs["displayName"]
+    # Stacks deployed with key-based URNs map them onto the new ones.
+    assert old.aliases == ("ci-fic-deploy",)
 
 
 @pytest.mark.parametrize(

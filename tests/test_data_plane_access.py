@@ -72,7 +72,7 @@ def test_dev_stack_role_assignments(run: Runner, dev_config: dict[str, Any]) -> 
         assert inputs["principalId"] == principal
         app = name.split("-", 1)[0]
         assert inputs["roleAssignmentName"] == healthcare.role_assignment_name(
-            "dev", app, service, role_guid
+            "dev", app, services[service]["resourceId"], role_guid
         )
     assert postman != backend
 
@@ -121,7 +121,7 @@ def test_role_names_forgive_case_and_custom_guids_pass_through(
     custom = found[f"backend-fhir-{CUSTOM_ROLE}"]
     assert custom["roleDefinitionId"] == role_definition(PLACEHOLDER_SUB, CUSTOM_ROLE)
     assert custom["roleAssignmentName"] == healthcare.role_assignment_name(
-        "dev", "backend", "fhir", CUSTOM_ROLE
+        "dev", "backend", custom["scope"], CUSTOM_ROLE
     )
 
 

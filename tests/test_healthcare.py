@@ -292,29 +292,34 @@ READER = "4c8d0bbc-75d3-4935-991f-5f3c56d81508"
 
 
 def test_role_assignment_name_is_a_deterministic_guid() -> None:
-    first = healthcare.role_assignment_name("dev", "postman", "fhir", READER)
+    first = healthcare.role_assignment_name("dev", "postman", FHIR_ID, READER)
     assert GUID.match(first)
     assert uuid.UUID(first).version == 5
-    assert healthcare.role_assignment_name("dev", "postman", "fhir", READER) == first
-    # the GUID's case does not matter: it is the same role
-    assert healthcare.role_assignment_name("dev", "postman", "fhir", READER.upper()) == first
+    assert healthcare.role_assignment_name("dev", "postman", FHIR_ID, READER) == first
+    # neither the GUID's nor the resource ID's case matters: ARM compares them ignoring case
+    assert (
+        healthcare.role_assignment_name("dev", "postman", FHIR_ID.upper(), READER.upper()) == first
+    )
 
 
-def test_role_assignment_name_differs_per_stack_app_service_and_role() -> None:
-    base = ("dev", "postman", "fhir", READER)
+def test_role_assignment_name_differs_per_stack_app_scope_and_role() -> None:
+    # Two stacks with the same stack, app and role names on different services: the scope
+    # keeps their assignment names apart.
+    base = ("dev", "postman", FHIR_ID, READER)
     variants = [
-        ("prod", "postman", "fhir", READER),
-        ("dev", "backend", "fhir", READER),
-        ("dev", "postman", "fhir2", READER),
-        ("dev", "postman", "fhir", "5a1fc7df-4bf1-4951-a576-89034ee01acd"),
+        ("prod", "postman", FHIR_ID, READER),
+        ("dev", "backend", FHIR_ID, READER),
+        ("dev", "postman", FHIR_ID.replace("/fhirservices/fhir", "/fhirservices/fhir2"), READER),
+        ("dev", "postman", FHIR_ID, "5a1fc7df-4bf1-4951-a576-89034ee01acd"),
     ]
     names = {healthcare.role_assignment_name(*args) for args in [base, *variants]}
     assert len(names) == 5
 
 
 def test_role_assignment_name_pinned() -> None:
-    # Changing the namespace or seed would replace every deployed role assignment.
+    # Changing the namespace or seed replaces every deployed role assignment (README,
+    # "Upgrading"): the scope joined the seed once, on purpose; it must not move again.
     assert (
-        healthcare.role_assignment_name("dev", "postman", "fhir", READER)
-        == "69380902-bf6e-5448-b507-9f127c17f84b"
+        healthcare.role_assignment_name("dev", "postman", FHIR_ID, READER)
+        == "4dbe8f12-ee7d-594a-a498-1f3fa68af45b"
     )
