@@ -127,7 +127,8 @@ def child_program(program: str, n: int) -> dict[str, Any]:
     wall0, cpu0 = time.perf_counter(), time.process_time()
     result = _run(program, n)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    getsp = "azuread:index/getServicePrincipal:getServicePrincipal"
+    from components.provider_resources import GET_SERVICE_PRINCIPAL as getsp
+
     return {
         "program": program,
         "n": n,

@@ -26,18 +26,18 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from components import provider_resources as resource_types
+
 # --- resource types (the engine's type tokens) -------------------------------------------------
 
-APPLICATION_REGISTRATION: Final = "azuread:index/applicationRegistration:ApplicationRegistration"
-APPLICATION_LEGACY: Final = "azuread:index/application:Application"
-# S105: type tokens and policy names that contain "password", not credentials.
-APPLICATION_PASSWORD: Final = "azuread:index/applicationPassword:ApplicationPassword"  # noqa: S105
-APPLICATION_REDIRECT_URIS: Final = "azuread:index/applicationRedirectUris:ApplicationRedirectUris"
-ROLE_ASSIGNMENT: Final = "azure-native:authorization:RoleAssignment"
-FEDERATED_CREDENTIAL: Final = (
-    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
-)
-APPLICATION_OWNER: Final = "azuread:index/applicationOwner:ApplicationOwner"
+# From the one table of resource types (components/provider_resources.py).
+APPLICATION_REGISTRATION: Final = resource_types.APPLICATION_REGISTRATION.token
+APPLICATION_LEGACY: Final = resource_types.LEGACY_APPLICATION_TOKEN
+APPLICATION_PASSWORD: Final = resource_types.APPLICATION_PASSWORD.token
+APPLICATION_REDIRECT_URIS: Final = resource_types.REDIRECT_URIS.token
+ROLE_ASSIGNMENT: Final = resource_types.ROLE_ASSIGNMENT.token
+FEDERATED_CREDENTIAL: Final = resource_types.FEDERATED_CREDENTIAL.token
+APPLICATION_OWNER: Final = resource_types.APPLICATION_OWNER.token
 
 # --- policy names (stable: they are the keys of --policy-pack-config) --------------------------
 

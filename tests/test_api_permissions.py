@@ -13,7 +13,6 @@ import pytest
 from testbed.fake_tenant import (
     TOKEN_CLIENT_CONFIG,
     TOKEN_SERVICE_PRINCIPAL,
-    FakeServiceError,
     FakeTenant,
     well_known_service_principals,
 )
@@ -54,13 +53,6 @@ def client_sp_object_id(result: MockRun, app: str) -> str:
 def children(result: MockRun, type_token: str, app: str) -> list[Registration]:
     """Resources of a type registered under one application's ApiPermissions component."""
     return [r for r in result.of_type(type_token) if r.parent.endswith(f"ApiPermissions::{app}")]
-
-
-class BrokenLookupTenant(FakeTenant):
-    """A tenant where reading service principals is forbidden."""
-
-    def _lookup_service_principal(self, query: Any) -> dict[str, Any]:
-        raise FakeServiceError("Authorization_RequestDenied: Insufficient privileges")
 
 
 def expect_config_error(run: Runner, config: dict[str, Any], tenant: FakeTenant) -> str:
@@ -377,6 +369,8 @@ def test_missing_service_principal_of_a_raw_app_id(run: Runner, dev_config: dict
 def test_a_failed_lookup_is_reported_with_its_cause(
     run: Runner, dev_config: dict[str, Any]
 ) -> None:
-    message = expect_config_error(run, dev_config, BrokenLookupTenant())
+    # OwnedBy alone cannot read other service principals (Application.Read.All can).
+    tenant = FakeTenant(graph_permissions=["Application.ReadWrite.OwnedBy"])
+    message = expect_config_error(run, dev_config, tenant)
     assert f"applications.postman.apiPermissions.dicom: looking up API {DICOM} failed" in message
     assert "Insufficient privileges" in message

@@ -35,6 +35,7 @@ import pulumi
 
 from components import PROJECT
 from components.clock import NOW_ENV, ClockError, parse_instant, rfc3339
+from components.provider_resources import RESOURCE_TYPES
 from testbed.fake_tenant import FakeServiceError
 from testbed.mockrun import PROJECT_DIR, MockRun, run_program
 from testbed.stackfile import SECRET_PLACEHOLDER, StackFileError, load_stack_file
@@ -47,49 +48,10 @@ STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")  # what Pulumi accepts; also keeps
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_LEAK = 0, 1, 2, 3
 
-# Inputs whose change makes the provider replace the resource rather than update it. From the
-# provider docs ("Changing this forces a new resource to be created") and, for the ARM
-# resources, the properties that are part of the resource ID or cannot be updated.
+# Inputs whose change makes the provider replace the resource rather than update it, from
+# the providers' own sources (components/provider_resources.py).
 FORCE_NEW: dict[str, frozenset[str]] = {
-    "azuread:index/applicationPassword:ApplicationPassword": frozenset(
-        {
-            "applicationId",
-            "displayName",
-            "endDate",
-            "endDateRelative",
-            "rotateWhenChanged",
-            "startDate",
-        }
-    ),
-    "azuread:index/applicationCertificate:ApplicationCertificate": frozenset(
-        {"applicationId", "endDate", "endDateRelative", "keyId", "startDate", "type", "value"}
-    ),
-    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": frozenset(
-        {"applicationId", "displayName"}
-    ),
-    "azuread:index/applicationOwner:ApplicationOwner": frozenset(
-        {"applicationId", "ownerObjectId"}
-    ),
-    "azuread:index/applicationFallbackPublicClient:ApplicationFallbackPublicClient": frozenset(
-        {"applicationId"}
-    ),
-    "azuread:index/applicationRedirectUris:ApplicationRedirectUris": frozenset(
-        {"applicationId", "type"}
-    ),
-    "azuread:index/applicationApiAccess:ApplicationApiAccess": frozenset(
-        {"apiClientId", "applicationId"}
-    ),
-    "azuread:index/servicePrincipal:ServicePrincipal": frozenset({"clientId"}),
-    "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant": frozenset(
-        {"resourceServicePrincipalObjectId", "servicePrincipalObjectId", "userObjectId"}
-    ),
-    "azuread:index/appRoleAssignment:AppRoleAssignment": frozenset(
-        {"appRoleId", "principalObjectId", "resourceObjectId"}
-    ),
-    "azure-native:authorization:RoleAssignment": frozenset(
-        {"principalId", "roleAssignmentName", "roleDefinitionId", "scope"}
-    ),
-    "azure-native:keyvault:Secret": frozenset({"resourceGroupName", "secretName", "vaultName"}),
+    token: resource.replace_on for token, resource in RESOURCE_TYPES.items()
 }
 
 _COLORS = {"+": "32", "-": "31", "~": "33", "+-": "35", "warning": "33", "dim": "2"}

@@ -1,0 +1,296 @@
+"""Entra ID application objects and the azuread resources that set them up.
+
+Each class is one resource type of pulumi-azuread 6.11.1, written from its source in
+terraform-provider-azuread v3.9.0 (``TF internal/services/applications/<file>``, cited per
+class) and from Microsoft Graph's documented behaviour. The program's own validation is
+never imported or restated here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components import provider_resources as types
+from testbed.graph import (
+    application,
+    check_application_id,
+    check_uuid,
+    denied,
+    graph_status,
+    import_error,
+    redirect_uri_problem,
+    typed,
+)
+from testbed.rights import Denied, require_app_write, require_graph, require_owner_add
+from testbed.tenant import CheckFailure, Inputs, ProviderError, Tenant, register
+
+NO_DEFAULTS: dict[str, Any] = {}
+
+
+def writable(tenant: Tenant, app: dict[str, Any], what: str) -> None:
+    try:
+        require_app_write(tenant.caller, app["owners"])
+    except Denied as error:
+        raise denied(what, error) from None
+
+
+def existing(tenant: Tenant, application_id: Any, what: str) -> tuple[str, dict[str, Any]]:
+    object_id, app = application(tenant, application_id)
+    if app is None:
+        raise ProviderError(
+            f'{what}: Application (Application: "{object_id}") was not found: '
+            + graph_status(404, "Not Found", "Request_ResourceNotFound", "Resource does not exist.")
+        )
+    return object_id, app
+
+
+class ApplicationRegistration:
+    """TF application_registration_resource.go: nothing forces a replacement."""
+
+    computed = frozenset({"clientId", "objectId", "disabledByMicrosoft", "publisherDomain"})
+    # Non-empty schema defaults the bridge writes into checked inputs (BR schema.go).
+    defaults = {"signInAudience": "AzureADMyOrg", "requestedAccessTokenVersion": 2}
+    AUDIENCES = (
+        "AzureADMyOrg",
+        "AzureADMultipleOrgs",
+        "AzureADandPersonalMicrosoftAccount",
+        "PersonalMicrosoftAccount",
+    )
+
+    def check(self, inputs: Inputs) -> list[CheckFailure]:
+        failures = []
+        if not inputs.get("displayName"):
+            failures.append(
+                CheckFailure(
+                    "displayName",
+                    f'expected "display_name" to not be an empty string, got {inputs.get("displayName", "")}',
+                )
+            )
+        if len(str(inputs.get("description") or "")) > 1024:
+            failures.append(
+                CheckFailure(
+                    "description",
+                    f"expected length of description to be in the range (0 - 1024), got {inputs['description']}",
+                )
+            )
+        if inputs.get("signInAudience") not in self.AUDIENCES:
+            failures.append(
+                CheckFailure(
+                    "signInAudience",
+                    f"expected sign_in_audience to be one of {list(self.AUDIENCES)}, got {inputs.get('signInAudience')}",
+                )
+            )
+        return failures
+
+    def create(self, tenant: Tenant, name: str, inputs: Inputs) -> tuple[str, Inputs]:
+        try:
+            require_graph(
+                tenant.caller, ["Application.ReadWrite.OwnedBy"], ["Application.ReadWrite.All"]
+            )
+        except Denied as error:
+            raise ProviderError(typed(f"creating application: {error}")) from None
+        object_id = tenant.new_id(f"application/{name}")
+        client_id = tenant.new_id(f"client/{name}")
+        tenant.state["applications"][object_id] = {
+            "id": object_id,
+            "appId": client_id,
+            "displayName": inputs["displayName"],
+            "description": inputs.get("description"),
+            "signInAudience": inputs["signInAudience"],
+            "requestedAccessTokenVersion": inputs.get("requestedAccessTokenVersion", 2),
+            "implicitAccessTokenIssuanceEnabled": bool(
+                inputs.get("implicitAccessTokenIssuanceEnabled")
+            ),
+            "implicitIdTokenIssuanceEnabled": bool(inputs.get("implicitIdTokenIssuanceEnabled")),
+            # Graph makes the identity that creates an application its owner
+            # (msgraph-sdk-powershell #829; terraform-provider-azuread #1367, #1718).
+            "owners": [tenant.caller["objectId"]],
+            "isFallbackPublicClient": None,
+            "redirectUris": {"PublicClient": [], "Web": [], "SPA": []},
+            "passwordCredentials": [],
+            "keyCredentials": [],
+            "federatedIdentityCredentials": [],
+            "requiredResourceAccess": [],
+        }
+        return f"/applications/{object_id}", self._computed(tenant, object_id)
+
+    def _computed(self, tenant: Tenant, object_id: str) -> Inputs:
+        app = tenant.state["applications"][object_id]
+        return {
+            "objectId": object_id,
+            "clientId": app["appId"],
+            "disabledByMicrosoft": "",
+            "publisherDomain": "contoso.onmicrosoft.com",
+        }
+
+    FIELDS = (
+        "displayName",
+        "description",
+        "signInAudience",
+        "requestedAccessTokenVersion",
+        "implicitAccessTokenIssuanceEnabled",
+        "implicitIdTokenIssuanceEnabled",
+    )
+
+    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
+        object_id, app = application(tenant, resource_id)
+        if app is None:
+            return None  # 404: gone
+        live = {key: app[key] for key in self.FIELDS if app.get(key) is not None}
+        return {**live, **self._computed(tenant, object_id)}
+
+    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
+        object_id, app = existing(tenant, resource_id, "updating Application")
+        writable(tenant, app, typed(f'updating Application (Application: "{object_id}")'))
+        for key in self.FIELDS:
+            app[key] = news.get(key)
+        return {**news, **self._computed(tenant, object_id)}
+
+    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
+        object_id, app = existing(tenant, resource_id, "deleting Application")
+        writable(tenant, app, typed(f'deleting Application (Application: "{object_id}")'))
+        del tenant.state["applications"][object_id]
+
+
+class ApplicationOwner:
+    """TF application_owner_resource.go: create fails when the owner is already there."""
+
+    computed: frozenset[str] = frozenset()
+    defaults = NO_DEFAULTS
+
+    def check(self, inputs: Inputs) -> list[CheckFailure]:
+        return check_application_id(inputs) + check_uuid(inputs, "ownerObjectId", "owner_object_id")
+
+    def create(self, tenant: Tenant, name: str, inputs: Inputs) -> tuple[str, Inputs]:
+        object_id, app = existing(tenant, inputs["applicationId"], "adding owner")
+        owner = str(inputs["ownerObjectId"]).lower()
+        resource_id = f"/applications/{object_id}/owners/{owner}"
+        if owner in app["owners"]:
+            raise ProviderError(typed(import_error(resource_id, "azuread_application_owner")))
+        try:
+            require_owner_add(tenant.caller, app["owners"])
+        except Denied as error:
+            raise ProviderError(typed(f"adding {owner}: {error}")) from None
+        app["owners"].append(owner)
+        return resource_id, {}
+
+    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
+        _, _, object_id, _, owner = resource_id.split("/")
+        app = tenant.state["applications"].get(object_id)
+        if app is None or owner not in app["owners"]:
+            return None
+        return {"applicationId": f"/applications/{object_id}", "ownerObjectId": owner}
+
+    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
+        raise ProviderError("every argument of azuread_application_owner forces a new resource")
+
+    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
+        _, _, object_id, _, owner = resource_id.split("/")
+        app = tenant.state["applications"].get(object_id)
+        if app is not None and owner in app["owners"]:
+            writable(tenant, app, typed(f"removing {owner}"))
+            app["owners"].remove(owner)
+
+
+class FallbackPublicClient:
+    """TF application_fallback_public_client_resource.go: one ID per application whatever
+    ``enabled`` is; create sets the flag with no existence check; delete sets it to null;
+    a null flag reads as gone."""
+
+    computed: frozenset[str] = frozenset()
+    defaults = NO_DEFAULTS  # `enabled: false` is a falsy default the bridge leaves out
+
+    def check(self, inputs: Inputs) -> list[CheckFailure]:
+        return check_application_id(inputs)
+
+    def create(self, tenant: Tenant, name: str, inputs: Inputs) -> tuple[str, Inputs]:
+        object_id, app = existing(tenant, inputs["applicationId"], "setting Fallback Public Client")
+        writable(tenant, app, typed("setting Fallback Public Client"))
+        app["isFallbackPublicClient"] = bool(inputs.get("enabled", False))
+        return f"/applications/{object_id}/fallbackPublicClient", {}
+
+    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
+        object_id, app = application(tenant, resource_id.removesuffix("/fallbackPublicClient"))
+        if app is None or app["isFallbackPublicClient"] is None:
+            return None
+        return {
+            "applicationId": f"/applications/{object_id}",
+            "enabled": app["isFallbackPublicClient"],
+        }
+
+    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
+        raise ProviderError("every argument of this resource forces a new resource")
+
+    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
+        _, app = application(tenant, resource_id.removesuffix("/fallbackPublicClient"))
+        if app is not None:
+            writable(tenant, app, typed("unsetting Fallback Public Client"))
+            app["isFallbackPublicClient"] = None
+
+
+class RedirectUris:
+    """TF application_redirect_uris_resource.go: one resource per platform type; create
+    refuses a type that already has URIs; delete empties the list; an empty list is gone."""
+
+    computed: frozenset[str] = frozenset()
+    defaults = NO_DEFAULTS
+    TYPES = ("PublicClient", "SPA", "Web")
+
+    def check(self, inputs: Inputs) -> list[CheckFailure]:
+        failures = check_application_id(inputs)
+        kind = inputs.get("type")
+        if kind not in self.TYPES:
+            failures.append(
+                CheckFailure("type", f"expected type to be one of {list(self.TYPES)}, got {kind}")
+            )
+        for index, uri in enumerate(inputs.get("redirectUris") or []):
+            problem = redirect_uri_problem(str(uri))
+            if problem:
+                failures.append(
+                    CheckFailure(f"redirectUris[{index}]", f'{problem} for "redirect_uris"')
+                )
+        return failures
+
+    def create(self, tenant: Tenant, name: str, inputs: Inputs) -> tuple[str, Inputs]:
+        object_id, app = existing(tenant, inputs["applicationId"], "retrieving Application")
+        kind = inputs["type"]
+        resource_id = f"/applications/{object_id}/redirectUris/{kind}"
+        if app["redirectUris"][kind]:
+            raise ProviderError(
+                typed(import_error(resource_id, "azuread_application_redirect_uris"))
+            )
+        writable(tenant, app, typed(f"setting {resource_id}"))
+        app["redirectUris"][kind] = sorted(set(inputs["redirectUris"]))
+        return resource_id, {}
+
+    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
+        base, _, kind = resource_id.rpartition("/redirectUris/")
+        object_id, app = application(tenant, base)
+        if app is None or not app["redirectUris"].get(kind):
+            return None
+        uris = app["redirectUris"][kind]
+        # A set in the provider's schema: the order the program gave is not kept.
+        listed = state.get("redirectUris") or []
+        if sorted(set(listed)) == uris:
+            uris = listed
+        return {"applicationId": f"/applications/{object_id}", "type": kind, "redirectUris": uris}
+
+    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
+        base, _, kind = resource_id.rpartition("/redirectUris/")
+        _, app = existing(tenant, base, "updating redirect URIs")
+        writable(tenant, app, typed(f"updating {resource_id}"))
+        app["redirectUris"][kind] = sorted(set(news["redirectUris"]))
+        return dict(news)
+
+    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
+        base, _, kind = resource_id.rpartition("/redirectUris/")
+        _, app = application(tenant, base)
+        if app is not None:
+            writable(tenant, app, typed(f"deleting {resource_id}"))
+            app["redirectUris"][kind] = []
+
+
+register(types.APPLICATION_REGISTRATION.token, ApplicationRegistration())
+register(types.APPLICATION_OWNER.token, ApplicationOwner())
+register(types.FALLBACK_PUBLIC_CLIENT.token, FallbackPublicClient())
+register(types.REDIRECT_URIS.token, RedirectUris())
