@@ -100,8 +100,9 @@ def outputs_from_automation(stack: str, project_dir: Path) -> dict[str, object]:
             f"the Pulumi CLI is not on PATH: install it, or run: {SHOW_SECRETS}"
         ) from None
     except automation.errors.CommandError as exc:
-        # Only the CLI's own error lines: the rest of the message would include its stdout.
-        said = "; ".join(_CLI_ERROR.findall(str(exc))) or "see `pulumi stack output` for why"
+        # Only the CLI's own error lines from its stderr: the message also carries its stdout.
+        stderr = str(exc).partition("\n stderr: ")[2]
+        said = "; ".join(_CLI_ERROR.findall(stderr)) or "see `pulumi stack output` for why"
         raise UsageError(f"cannot read the outputs of stack {stack!r}: {said}") from None
     return {key: value.value for key, value in outputs.items()}
 
