@@ -478,7 +478,7 @@ def test_an_app_without_a_secret_is_listed_with_how_to_check_it(cloud: LoopbackC
         f'az rest --method get --url "{services.outputs["fhir"][1]}/Patient?_count=1" '
         f'--resource "{services.fhir_audience}"' in out
     )
-    assert "python -m tools.clientfiles postman --app ci" in out
+    assert "pulumi stack output --json | python -m tools.clientfiles postman --app ci" in out
     assert cloud.authority.token_requests == {}
 
 
@@ -543,7 +543,7 @@ def test_dev_stack_public_client_gets_the_postman_steps(cloud: LoopbackCloud) ->
     assert rc == 0, out
     assert "3 ok, 0 failed, 0 not checked" in out
     assert "postman is a public client (publicClientFlows: true)" in out
-    assert "python -m tools.clientfiles postman --app postman" in out
+    assert "pulumi stack output --json | python -m tools.clientfiles postman --app postman" in out
     assert 'select the environment "postman - fhir"' in out
     assert "Callback URL https://www.getpostman.com/oauth2/callback" in out
     assert "backend is a public client" not in out
@@ -675,3 +675,23 @@ def test_module_entry_point_exits_2_without_a_traceback() -> None:
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.startswith("error: the stack output from stdin is not valid JSON")
+
+
+def test_serve_dev_serves_the_dev_stack_the_readme_verifies(cloud: LoopbackCloud) -> None:
+    from testbed.mockrun import run_program
+    from testbed.serve_dev import _serve
+    from testbed.stackfile import load_stack_file
+
+    stack_file = load_stack_file("dev")
+    outputs = json.loads(
+        json.dumps(run_program(stack_file.config, now="2026-11-27T09:00:00Z").outputs)
+    )
+    served = _serve(cloud, outputs, stack_file.config)
+
+    rc, out, _ = _verify(cloud, json.dumps(served), "--stack", "dev")
+
+    assert rc == 0, out
+    assert "3 ok, 0 failed, 0 not checked" in out
+    assert "FHIR Data Contributor" in _row(out, "postman", "fhir")
+    assert "DICOM Data Owner" in _row(out, "postman", "dicom")
+    assert "FHIR Data Reader" in _row(out, "backend", "fhir")

@@ -115,8 +115,8 @@ def public_client_steps(app: Application, hints: AppHints | None) -> str:
     return "\n".join(
         [
             "check a user's sign-in in Postman:",
-            f"    1. python -m tools.clientfiles postman --app {app.name}"
-            f"   (writes {app.name}.postman_environment.json, without the secret)",
+            f"    1. pulumi stack output --json | python -m tools.clientfiles postman --app "
+            f"{app.name}   (writes {app.name}.postman_environment.json, without the secret)",
             f'    2. Postman: Import that file, select the environment "{app.name} - {fhir.name}" '
             "and Microsoft's FHIR Postman collection.",
             "    3. Collection > Authorization: OAuth 2.0, Grant type Authorization Code (With "
