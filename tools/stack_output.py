@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
@@ -46,7 +46,8 @@ class Application:
     client_id: str
     token_endpoint: str
     # None: the app has no secret. REDACTED: the output was read without --show-secrets.
-    client_secret: str | None
+    # Kept out of repr, so no debug print or assertion message can show it.
+    client_secret: str | None = field(repr=False)
     client_secret_expires_at: str | None
     services: tuple[Service, ...]
 

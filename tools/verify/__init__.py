@@ -18,5 +18,6 @@ Modules: ``tokens`` (MSAL, retries, certificate keys), ``probe`` (service calls,
 
 Exit codes: 0 every checked row passed (rows that cannot be checked do not fail), 1 at least one
 row failed, 2 bad arguments or input (unreadable, invalid or redacted stack output, no Pulumi
-CLI, an unusable key file), 3 a secret would have been printed (a bug: nothing is printed).
+CLI, an unusable key file), 3 a secret would have been printed (a bug: nothing is printed),
+130 interrupted.
 """

@@ -19,6 +19,7 @@ from tools.verify import guidance, net, probe, report, tokens
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LEAK = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # what a shell reports for Ctrl-C
 SHOW_SECRETS = "pulumi stack output --json --show-secrets | python -m tools.verify --stack-output -"
 _CLI_ERROR = re.compile(r"^\s*error: (.+)$", re.M)
 
@@ -121,12 +122,11 @@ def _select(apps: Sequence[Application], names: Sequence[str]) -> list[Applicati
 
 
 def _skip_rows(app: Application, verdict: str) -> list[report.Row]:
-    services = app.services or ()
-    if not services:
+    if not app.services:
         return [report.Row(app.name, "-", "-", "-", "-", 0, "-", (), (), "skip", verdict)]
     return [
         report.Row(app.name, s.name, s.kind, "-", "-", 0, "-", (), (), "skip", verdict)
-        for s in services
+        for s in app.services
     ]
 
 
@@ -221,7 +221,8 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, clock: Clock) -
         doc = read_output_file(args.stack_output, stdin)
     else:
         doc = outputs_from_automation(args.stack, PROJECT_DIR)
-    apps = _select(parse_applications(doc, SHOW_SECRETS), args.app)
+    every_app = parse_applications(doc, SHOW_SECRETS)
+    apps = _select(every_app, args.app)
     unknown = sorted(set(certificates) - {app.name for app in apps})
     if unknown:
         raise UsageError(f"--certificate names {unknown[0]!r}, which is not an app checked here")
@@ -238,7 +239,7 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, clock: Clock) -
         if why_not:
             notes.append(f"note: {why_not}")
             hints = None
-    secrets: list[str] = [app.client_secret for app in apps if app.client_secret]
+    secrets: list[str] = [app.client_secret for app in every_app if app.client_secret]
     for cert in certificates.values():
         secrets += [line for line in cert.private_key_pem.splitlines() if "-----" not in line]
 
@@ -283,3 +284,6 @@ def main(
     except report.LeakError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_LEAK
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was checked to the end", file=err)
+        return EXIT_INTERRUPTED

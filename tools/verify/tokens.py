@@ -11,7 +11,7 @@ import base64
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import msal
@@ -20,7 +20,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
-from tools.stack_output import Application, Service, UsageError, authority_host
+from components.healthcare import WELL_KNOWN_APIS
+from tools.stack_output import DICOM_KINDS, Application, Service, UsageError, authority_host
 from tools.verify import net
 
 # Entra accepts a new password after some seconds (4-18 s reported, provider-behaviour.md);
@@ -30,18 +31,17 @@ RETRY_EVERY = 5.0
 NOT_YET_ACCEPTED = 7000215
 _V2_TOKEN_PATH = re.compile(r"^(?P<authority>https://[^/]+/[^/]+)/oauth2/v2\.0/token/?$")
 _FIRST_SENTENCE = re.compile(r"^AADSTS\d+: (?P<text>.*?\.)(?:\s|$)")
-FHIR_FIRST_PARTY_APP = "4f6778d8-5aef-43dc-a1ff-b073724b9495"  # "Azure Healthcare APIs"
 
 
 @dataclass(frozen=True)
 class SecretCredential:
-    secret: str
+    secret: str = field(repr=False)
 
 
 @dataclass(frozen=True)
 class CertificateCredential:
     key_file: str
-    private_key_pem: str
+    private_key_pem: str = field(repr=False)
     certificate_pem: str
 
 
@@ -182,14 +182,12 @@ def explain(
     if code in (90002, 900023):
         return f"tenant {app.tenant_id} was not found (AADSTS{code}): check the stack's tenant"
     if code == 500011:
-        fix = (
-            f"create it with `az ad sp create --id {FHIR_FIRST_PARTY_APP}`"
-            if service.kind != "dicom"
-            else "it appears once a DICOM service is deployed in the tenant's subscription"
-        )
+        api = WELL_KNOWN_APIS[
+            "azure-api-for-dicom" if service.kind in DICOM_KINDS else "azure-healthcare-apis"
+        ]
         return (
-            f"the tenant has no service principal for {service.audience} (AADSTS500011): "
-            f"{fix}, or correct services.{service.name}.audience"
+            f"the tenant has no service principal for {service.audience} (AADSTS500011), or "
+            f"services.{service.name}.audience is wrong. {api.missing_hint}"
         )
     if code in (700027, 700024, 7000274):
         return (
