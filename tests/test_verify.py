@@ -361,7 +361,7 @@ def test_an_unreachable_authority_is_a_clear_row(cloud: LoopbackCloud) -> None:
     assert rc == 1
     row = _row(out, "backend", "fhir")
     assert " unreachable " in row
-    assert f"cannot reach 127.0.0.1:{port} (connection refused)" in row
+    assert f"cannot reach 127.0.0.1:{port} (connection refused): check the stack's token" in row
 
 
 def test_tls_is_verified_and_a_foreign_ca_is_refused(cloud: LoopbackCloud) -> None:
@@ -375,7 +375,7 @@ def test_tls_is_verified_and_a_foreign_ca_is_refused(cloud: LoopbackCloud) -> No
     row = _row(out, "backend", "fhir")
     assert " tls " in row
     assert "TLS verification of 127.0.0.1:" in row
-    assert "pass that CA with --ca-bundle FILE" in row
+    assert row.endswith("pass that CA with --ca-bundle FILE (verification stays on)")
     assert cloud.authority.token_requests == {}  # the secret never left the machine
 
 

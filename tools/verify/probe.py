@@ -125,7 +125,7 @@ def probe(
         except requests.RequestException as exc:
             code, words = net.describe(exc, service.url)
             http.append(("GET /metadata", code))
-            return ProbeResult("fail", tuple(http), f"{words}: {_reach_fix(service)}")
+            return ProbeResult("fail", tuple(http), _unreachable(code, words, service))
         http.append(("GET /metadata", str(metadata.status_code)))
         if metadata.status_code != 200:
             return ProbeResult(
@@ -148,7 +148,7 @@ def probe(
         except requests.RequestException as exc:
             code, words = net.describe(exc, service.url)
             http.append((f"GET {read}", code))
-            return ProbeResult("fail", tuple(http), f"{words}: {_reach_fix(service)}")
+            return ProbeResult("fail", tuple(http), _unreachable(code, words, service))
         waited = clock() - start
         if response.status_code == 403 and waited + ROLE_RETRY_EVERY <= role_wait:
             sleep(ROLE_RETRY_EVERY)
@@ -160,8 +160,10 @@ def probe(
         return ProbeResult(status, tuple(http), verdict)
 
 
-def _reach_fix(service: Service) -> str:
+def _unreachable(code: str, words: str, service: Service) -> str:
+    if code == "tls":
+        return words
     return (
-        f"check services.{service.name} (url {service.url}), DNS, and network access to the "
-        "service (firewall, private endpoint, public network access)"
+        f"{words}: check services.{service.name} (url {service.url}), DNS, and network access "
+        "to the service (firewall, private endpoint, public network access)"
     )

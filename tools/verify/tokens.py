@@ -250,7 +250,9 @@ def acquire_token(
             result = client.acquire_token_for_client(scopes=[service.scope])
         except requests.RequestException as exc:
             short, words = net.describe(exc, authority)
-            return TokenResult(None, short, f"{words}: check the stack's tokenEndpoint", attempts)
+            if short != "tls":
+                words += ": check the stack's tokenEndpoint and network access to Entra ID"
+            return TokenResult(None, short, words, attempts)
         except ValueError as exc:
             text = str(exc)
             if "authority" in text.lower():
