@@ -10,13 +10,14 @@ STACK ?= dev
 PULUMI_BACKEND_URL ?= file://$(HOME)/.pulumi-healthcare-clients
 export PULUMI_BACKEND_URL
 
-.PHONY: help plan test lint typecheck unit workflows up preview bench lock clean
+.PHONY: help plan test lint typecheck unit workflows up preview verify bench lock clean
 
 help:
 	@echo "make plan     offline plan of the $(STACK) stack (no Pulumi CLI, no Azure)"
 	@echo "make test     lint, type checks, workflow checks and tests (what CI runs)"
 	@echo "make preview  pulumi preview --diff against your tenant (needs the Pulumi CLI and az login)"
 	@echo "make up       pulumi up (local file backend unless PULUMI_BACKEND_URL is set)"
+	@echo "make verify   a token and a FHIR/DICOM call per app of the deployed $(STACK) stack"
 	@echo "make bench    benchmark against a raw-resource baseline (bench/results.md)"
 
 $(BIN)/python:
@@ -65,6 +66,11 @@ preview: $(RUNTIME_STAMP)
 
 up: $(RUNTIME_STAMP)
 	pulumi up --stack $(STACK)
+
+# Reads the outputs (secrets included) through the Automation API: needs the Pulumi CLI, the
+# backend's credentials, and network access to Entra ID and the services.
+verify: $(RUNTIME_STAMP)
+	$(BIN)/python -m tools.verify --stack $(STACK)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.run

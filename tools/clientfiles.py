@@ -28,19 +28,26 @@ import sys
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TextIO
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
+
+from tools.stack_output import (
+    CONTROL_CHARS,
+    DICOM_API_VERSION,
+    DICOM_KINDS,
+    FHIR_KINDS,
+    KNOWN_KINDS,
+    REDACTED,
+    Application,
+    Service,
+    UsageError,
+    applications,
+    authority_host,
+    parse_application,
+    read_document,
+)
 
 FORMATS = ("postman", "rest-client", "dotenv")
-FHIR_KINDS = ("fhir", "api-for-fhir")
-DICOM_KINDS = ("dicom",)
-KNOWN_KINDS = FHIR_KINDS + DICOM_KINDS
-# What `pulumi stack output --json` prints for a secret value without --show-secrets.
-REDACTED = "[secret]"
-DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
-# DICOM requests carry the REST API version in the path (healthcare-facts.md 2.2).
-DICOM_API_VERSION = "v2"
 # Namespace for the deterministic Postman environment id (uuid5 of a fixed URL).
 POSTMAN_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:healthcare-clients:postman-environment")
 DEFAULT_OUT_SUFFIX = {
@@ -48,166 +55,13 @@ DEFAULT_OUT_SUFFIX = {
     "rest-client": ".http",
     "dotenv": ".env",
 }
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _DOTENV_BARE_SAFE = re.compile(r"[A-Za-z0-9_./:@%+=~,-]*")
-
-
-class UsageError(Exception):
-    """A problem with the input or arguments: reported as one line, exit code 2."""
-
-
-@dataclass(frozen=True)
-class Service:
-    name: str
-    kind: str
-    url: str
-    audience: str
-    scope: str
-
-
-@dataclass(frozen=True)
-class Application:
-    name: str
-    tenant_id: str
-    client_id: str
-    token_endpoint: str
-    # None: the app has no secret. REDACTED: the output was read without --show-secrets.
-    client_secret: str | None
-    client_secret_expires_at: str | None
-    services: tuple[Service, ...]
 
 
 @dataclass(frozen=True)
 class Rendered:
     text: str
     contains_secret: bool
-
-
-# --------------------------------------------------------------------------- input
-
-
-def _read_input(source: str, stdin: TextIO) -> str:
-    if source == "-":
-        try:
-            return stdin.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read the stack output from stdin: {exc}") from None
-    try:
-        return Path(source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise UsageError(f"cannot read stack output file {source!r}: {reason}") from None
-
-
-def _parse_json(text: str, source: str) -> object:
-    where = "stdin" if source == "-" else repr(source)
-    if not text.strip():
-        raise UsageError(
-            f"the stack output from {where} is empty; "
-            "expected the JSON printed by `pulumi stack output --json --show-secrets`"
-        )
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(
-            f"the stack output from {where} is not valid JSON "
-            f"(line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
-
-
-def _str_field(obj: dict[str, object], key: str, where: str) -> str:
-    value = obj.get(key)
-    if not isinstance(value, str) or not value:
-        raise UsageError(f"{where} has no {key!r} string in the stack output")
-    if _CONTROL_CHARS.search(value):
-        raise UsageError(f"{where} field {key!r} contains control characters")
-    return value
-
-
-def _optional_str(obj: dict[str, object], key: str, where: str) -> str | None:
-    value = obj.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise UsageError(f"{where} field {key!r} is not a string in the stack output")
-    if _CONTROL_CHARS.search(value):
-        raise UsageError(f"{where} field {key!r} contains control characters")
-    return value
-
-
-def _parse_service(name: str, raw: object, app: str) -> Service:
-    where = f"service {name!r} of application {app!r}"
-    if not isinstance(raw, dict):
-        raise UsageError(f"{where} is not an object in the stack output")
-    return Service(
-        name=name,
-        kind=_str_field(raw, "kind", where),
-        url=_str_field(raw, "url", where).rstrip("/"),
-        audience=_str_field(raw, "audience", where),
-        scope=_str_field(raw, "scope", where),
-    )
-
-
-def _document(doc: object) -> dict[str, object]:
-    if not isinstance(doc, dict):
-        raise UsageError("the stack output is not a JSON object; expected `--json` output")
-    return doc
-
-
-def _applications(doc: dict[str, object], hint: str) -> dict[str, object]:
-    if "applications" not in doc:
-        keys = ", ".join(sorted(str(k) for k in doc)) or "none"
-        raise UsageError(f"the stack output has no 'applications' key (keys: {keys})")
-    apps = doc["applications"]
-    if apps == REDACTED:
-        raise UsageError(f"'applications' is redacted as {REDACTED!r}; run: {hint}")
-    if not isinstance(apps, dict):
-        raise UsageError("'applications' in the stack output is not an object")
-    return apps
-
-
-def _client_secret(doc: dict[str, object], name: str) -> str | None:
-    """The active secret from the top-level ``clientSecrets`` output (secret as a whole)."""
-    secrets = doc.get("clientSecrets")
-    if secrets == REDACTED:
-        return REDACTED
-    if secrets is None:
-        raise UsageError(
-            f"application {name!r} has a client secret, but the stack output has no "
-            "'clientSecrets' key"
-        )
-    if not isinstance(secrets, dict):
-        raise UsageError("'clientSecrets' in the stack output is not an object")
-    value = secrets.get(name)
-    if not isinstance(value, str) or not value:
-        raise UsageError(f"'clientSecrets' in the stack output has no string for {name!r}")
-    if _CONTROL_CHARS.search(value):
-        raise UsageError(f"the client secret of {name!r} contains control characters")
-    return value
-
-
-def _parse_application(doc: dict[str, object], apps: dict[str, object], name: str) -> Application:
-    if name not in apps:
-        known = ", ".join(sorted(apps)) or "none"
-        raise UsageError(f"unknown application {name!r}; known applications: {known}")
-    raw = apps[name]
-    where = f"application {name!r}"
-    if not isinstance(raw, dict):
-        raise UsageError(f"{where} is not an object in the stack output")
-    services_raw = raw.get("services") or {}
-    if not isinstance(services_raw, dict):
-        raise UsageError(f"{where} field 'services' is not an object in the stack output")
-    expires_at = _optional_str(raw, "clientSecretExpiresAt", where)
-    return Application(
-        name=name,
-        tenant_id=_str_field(raw, "tenantId", where),
-        client_id=_str_field(raw, "clientId", where),
-        token_endpoint=_str_field(raw, "tokenEndpoint", where),
-        # An app has a secret exactly when its secret has an end date.
-        client_secret=_client_secret(doc, name) if expires_at is not None else None,
-        client_secret_expires_at=expires_at,
-        services=tuple(_parse_service(str(k), v, name) for k, v in services_raw.items()),
-    )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -233,13 +87,6 @@ def _check_idents(services: Sequence[Service], transform: str) -> None:
 def _form(value: str) -> str:
     """Percent-encode a value for an application/x-www-form-urlencoded body."""
     return quote(value, safe="")
-
-
-def _authority_host(token_endpoint: str) -> str:
-    parts = urlsplit(token_endpoint)
-    if parts.scheme and parts.netloc:
-        return f"{parts.scheme}://{parts.netloc}"
-    return DEFAULT_AUTHORITY_HOST
 
 
 def _select_services(app: Application, service: str | None) -> tuple[Service, ...]:
@@ -400,7 +247,7 @@ def _dotenv_value(key: str, value: str) -> str:
     """Quote a value so dotenv parsers (python-dotenv, npm dotenv) and POSIX shells agree."""
     if _DOTENV_BARE_SAFE.fullmatch(value):
         return value
-    if "'" in value or _CONTROL_CHARS.search(value):
+    if "'" in value or CONTROL_CHARS.search(value):
         # No quoting reads the same in every dotenv dialect; refuse rather than corrupt.
         raise UsageError(f"the value for {key} cannot be quoted safely for a .env file")
     return f"'{value}'"
@@ -417,7 +264,7 @@ def render_dotenv(app: Application, service: str | None, include_secret: bool) -
     if secret_written:
         pairs.append(("AZURE_CLIENT_SECRET", app.client_secret or ""))
     pairs += [
-        ("AZURE_AUTHORITY_HOST", _authority_host(app.token_endpoint)),
+        ("AZURE_AUTHORITY_HOST", authority_host(app.token_endpoint)),
         ("TOKEN_ENDPOINT", app.token_endpoint),
     ]
     for svc in services:
@@ -521,8 +368,8 @@ def show_secrets_command(args: argparse.Namespace, include_secret: bool) -> str:
 
 def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> None:
     hint = show_secrets_command(args, args.include_secret)
-    doc = _document(_parse_json(_read_input(args.stack_output, stdin), args.stack_output))
-    app = _parse_application(doc, _applications(doc, hint), args.app)
+    doc = read_document(args.stack_output, stdin)
+    app = parse_application(doc, applications(doc, hint), args.app)
 
     if args.include_secret:
         if app.client_secret == REDACTED:

@@ -1,0 +1,3 @@
+from tools.verify.cli import main
+
+raise SystemExit(main())
