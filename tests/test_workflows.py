@@ -72,6 +72,73 @@ def _step(job: dict[str, Any], step_id: str) -> dict[str, Any]:
     return matches[0]
 
 
+# --- basics (moved from tests/test_policy_rules.py) ---------------------------------------------
+
+SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+@pytest.mark.parametrize("name", WORKFLOW_NAMES)
+def test_actions_are_pinned_to_a_sha_with_the_version_in_a_comment(name: str) -> None:
+    for _wf, job_id, job in [j for j in _jobs() if j[0] == name]:
+        for step in _steps(job):
+            uses = step.get("uses")
+            if uses and not uses.startswith("./"):
+                assert SHA_PIN.match(uses), f"{name}:{job_id}: {uses} is not pinned to a SHA"
+    for line in (WORKFLOWS / name).read_text().splitlines():
+        if re.search(r"uses: \S+@[0-9a-f]{40}", line):
+            assert re.search(r"@[0-9a-f]{40} # v\d", line), line
+
+
+@pytest.mark.parametrize(("wf", "job_id", "job"), _jobs(), ids=lambda v: str(v)[:20])
+def test_checkouts_do_not_persist_credentials(wf: str, job_id: str, job: dict[str, Any]) -> None:
+    for step in _steps(job):
+        if str(step.get("uses", "")).startswith("actions/checkout@"):
+            assert step["with"]["persist-credentials"] is False, f"{wf}:{job_id}"
+
+
+def test_ci_runs_make_test_on_push_and_pull_request() -> None:
+    assert {"push", "pull_request"} <= set(_triggers("ci.yml"))
+    runs = [s.get("run") for s in _steps(ALL["ci.yml"]["jobs"]["test"])]
+    assert "make test" in runs
+
+
+def test_deploy_runs_on_main_and_rotate_weekly_and_by_hand() -> None:
+    assert _triggers("deploy.yml") == {"push": {"branches": ["main"]}}
+    triggers = _triggers("rotate.yml")
+    assert triggers["schedule"] and "workflow_dispatch" in triggers
+
+
+def test_rotate_runs_up_before_the_drift_check() -> None:
+    steps = _steps(ALL["rotate.yml"]["jobs"]["rotate"])
+    up = next(i for i, s in enumerate(steps) if _runs_pulumi(s, "up"))
+    drift = steps.index(_step(ALL["rotate.yml"]["jobs"]["rotate"], "drift"))
+    assert up < drift
+    # A fresh azure/login between them: the federated assertion lives about five minutes.
+    assert any(str(s.get("uses", "")).startswith("azure/login@") for s in steps[up:drift])
+    run = " ".join(steps[drift]["run"].split())
+    assert 'pulumi preview --stack "$STACK" --refresh --expect-no-changes --diff' in run
+
+
+def test_the_offline_plan_diffs_the_pr_against_main_in_the_summary() -> None:
+    job = ALL["preview.yml"]["jobs"]["offline-plan"]
+    runs = "\n".join(str(s.get("run", "")) for s in _steps(job))
+    assert "python -m tools.plan --stack dev --json" in runs
+    assert "--diff" in runs and "GITHUB_STEP_SUMMARY" in runs
+    checkouts = [s for s in _steps(job) if str(s.get("uses", "")).startswith("actions/checkout@")]
+    assert any(s["with"].get("ref") == "main" and s["with"].get("path") for s in checkouts)
+
+
+def test_every_job_that_runs_the_cli_uses_python_311_and_oidc_for_the_providers() -> None:
+    for wf, job_id, job in _jobs():
+        steps = _steps(job)
+        if not any(_runs_pulumi(s, "up") or _runs_pulumi(s, "preview") for s in steps):
+            continue
+        setup = [s for s in steps if str(s.get("uses", "")).startswith("actions/setup-python@")]
+        assert setup and str(setup[0]["with"]["python-version"]) == "3.11", f"{wf}:{job_id}"
+        assert job["env"]["ARM_USE_OIDC"] == "true"
+        assert job["env"]["PULUMI_BACKEND_URL"] == "${{ vars.PULUMI_BACKEND_URL }}"
+
+
 # --- permissions -----------------------------------------------------------------------------
 
 
