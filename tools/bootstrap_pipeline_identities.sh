@@ -95,7 +95,7 @@ prefix="healthcare-clients-ci" dry_run=false stack_file="" preview_app_arg="" de
 want_owners=false want_delegated=false want_app_roles=false
 health_scopes=() key_vaults=() custom_roles=() derived_names=()
 
-usage() { sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; }
 die() {
   echo "error: $*" >&2
   exit 2
