@@ -695,12 +695,12 @@ def test_dry_run_prints_every_change_and_makes_none(az: FakeAz) -> None:
         "$ az storage container-rm create",
         f"$ az ad app create --display-name {PREVIEW_NAME}",
         f"$ az ad app create --display-name {DEPLOY_NAME}",
-        "$ az ad sp create --id <new healthcare-clients-ci-deploy-dev>",
+        "$ az ad sp create --id \\<new\\ healthcare-clients-ci-deploy-dev\\>",
         "$ az ad app federated-credential create",
         "$ az rest --method POST",
         "$ az role definition create",
         "$ az role assignment create",
-        "--condition ((!(ActionMatches",
+        "--condition \\(\\(\\!\\(ActionMatches",
     ):
         assert printed in result.stderr, printed
     assert "dry run: nothing was changed" in result.stdout

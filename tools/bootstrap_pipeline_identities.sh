@@ -301,7 +301,7 @@ command -v az >/dev/null || die "the az CLI is required"
 # run: print a change; make it unless --dry-run. Reads are plain `az` calls: they run in
 # --dry-run too, so the plan shows what exists, and any failing read stops the script (set -e).
 run() {
-  printf '    $ az %s\n' "${*:2}" >&2
+  { printf '    $ az' && printf ' %q' "${@:2}" && printf '\n'; } >&2 # shell-quoted: copy-pasteable
   [[ "$dry_run" == true ]] || "$@"
 }
 trap 'echo "error: stopped at line $LINENO; the steps above it are done, none after it" >&2' ERR
