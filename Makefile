@@ -10,11 +10,13 @@ STACK ?= dev
 PULUMI_BACKEND_URL ?= file://$(HOME)/.pulumi-healthcare-clients
 export PULUMI_BACKEND_URL
 
-.PHONY: help plan test lint typecheck unit workflows up preview policy-venv verify bench lock clean
+.PHONY: help plan test lint typecheck unit engine e2e workflows up preview policy-venv verify bench lock clean distclean
 
 help:
 	@echo "make plan     offline plan of the $(STACK) stack (no Pulumi CLI, no Azure)"
-	@echo "make test     lint, type checks, workflow checks and tests (what CI runs)"
+	@echo "make test     lint, type checks, workflow checks, tests and end-to-end tests (what CI runs)"
+	@echo "make engine   build the Pulumi CLI and Python language host from source (.engine/bin)"
+	@echo "make e2e      end-to-end tests under that engine, against the fake tenant"
 	@echo "make preview  pulumi preview --diff against your tenant (needs the Pulumi CLI and az login)"
 	@echo "make up       pulumi up (local file backend unless PULUMI_BACKEND_URL is set)"
 	@echo "make verify   a token and a FHIR/DICOM call per app of the deployed $(STACK) stack"
@@ -58,9 +60,20 @@ workflows: $(DEV_STAMP)
 	$(BIN)/python -m tools.lint_workflows
 
 unit: $(DEV_STAMP)
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 -q -m "not e2e"
 
-test: lint typecheck workflows unit
+# The Pulumi CLI and the Python language host, built from their Go modules into .engine/bin
+# (engine/go.mod pins the version); nothing happens when they are built already or when a
+# pulumi on PATH is the same version or newer.
+engine: $(RUNTIME_STAMP)
+	$(BIN)/python -m testbed.engine build
+
+# End-to-end tests: `pulumi up/preview/refresh/destroy` under that engine, with provider
+# plugins backed by the fake tenant (testbed/plugin.py). No Azure.
+e2e: engine $(DEV_STAMP) $(POLICY_STAMP)
+	$(BIN)/pytest -n 2 -q -m e2e
+
+test: lint typecheck workflows unit e2e
 
 # The policy pack's virtualenv. policy/PulumiPolicy.yaml names `virtualenv: venv`, but the CLI
 # loads a local --policy-pack path without an install step (pulumi/pulumi pkg/engine/update.go,
@@ -106,4 +119,8 @@ lock:
 	uv pip compile -q requirements-dev.in -o requirements-dev.txt --python-version 3.11
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/out
+	rm -rf $(VENV) $(POLICY_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/out
+
+# Also the engine build, which takes minutes to make again.
+distclean: clean
+	rm -rf .engine

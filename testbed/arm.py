@@ -21,9 +21,7 @@ ROLE_DEFINITION = re.compile(
 
 def _required(inputs: Inputs, *keys: str) -> list[CheckFailure]:
     return [
-        CheckFailure(key, f"missing required property '{key}'")
-        for key in keys
-        if not inputs.get(key)
+        CheckFailure(key, f"missing required property '{key}'") for key in keys if key not in inputs
     ]
 
 

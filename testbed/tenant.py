@@ -143,7 +143,9 @@ class Tenant:
     def check(self, token: str, inputs: Inputs) -> tuple[Inputs, list[CheckFailure]]:
         handler = handler_for(token)
         checked = {**handler.defaults, **inputs}
-        return checked, handler.check(checked)
+        # The provider validates only what is known: during a preview, an input computed from
+        # a resource not created yet is unknown (BR pkg/tfbridge: unknowns skip validators).
+        return checked, handler.check(_known(checked))
 
     def create(self, token: str, name: str, inputs: Inputs) -> tuple[str, Inputs]:
         handler = handler_for(token)
@@ -157,9 +159,8 @@ class Tenant:
         return {**inputs, **{key: UNKNOWN for key in handler.computed if key not in inputs}}
 
     def read(self, token: str, resource_id: str, state: Inputs) -> Inputs | None:
-        live = handler_for(token).read(self, resource_id, state)
-        self._record("read", token, "", resource_id)
-        return live
+        # Reads are not logged: a refresh changes nothing, and the log is of changes.
+        return handler_for(token).read(self, resource_id, state)
 
     def update(self, token: str, name: str, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
         self._fail_if_armed("update", token, name)
@@ -215,6 +216,19 @@ class Tenant:
 
     def snapshot(self) -> dict[str, Any]:
         return copy.deepcopy(self.state)
+
+
+def _known(inputs: Inputs) -> Inputs:
+    """Inputs with each unknown value as None (the key stays: it is given, just not known)."""
+
+    def known(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: known(v) for k, v in value.items() if v != UNKNOWN}
+        if isinstance(value, list):
+            return [known(v) for v in value if v != UNKNOWN]
+        return value
+
+    return {key: None if value == UNKNOWN else known(value) for key, value in inputs.items()}
 
 
 _HANDLERS: dict[str, Handler] = {}

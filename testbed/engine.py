@@ -1,0 +1,300 @@
+"""The real Pulumi engine, built from source, with provider plugins backed by the fake tenant.
+
+``python -m testbed.engine build`` (``make engine``) builds the Pulumi CLI from the Go module
+``github.com/pulumi/pulumi/pkg/v3`` at the version pinned in ``engine/go.mod``, and this
+project's Python language host (``engine/languagehost``), into ``.engine/bin``. It does
+nothing when that version is built already, or when a ``pulumi`` on PATH is the same or newer
+and has its Python language host beside it (a user's laptop).
+
+``EngineWorkspace`` is what the end-to-end tests drive through the Automation API: a project
+directory that runs the real ``__main__.py``, a local file backend with passphrase secrets,
+a private ``PULUMI_HOME`` where the provider plugins are this package's fakes under the
+pinned provider versions, and the fake tenant's JSON file. Nothing talks to Azure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from testbed import store
+from testbed.tenant import new_state
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE_MODULE = ROOT / "engine"
+ENGINE_BIN = ROOT / ".engine" / "bin"
+LANGUAGE_HOST = "pulumi-language-python"
+EXEC_SHIM = "pulumi-language-python-exec"
+VERSION_SYMBOL = "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version"
+PROVIDERS = ("azuread", "azure-native")
+PASSPHRASE = "healthcare-clients-e2e"  # noqa: S105 (the test backend's passphrase)
+
+
+class EngineError(RuntimeError):
+    """The engine is missing and cannot be built here."""
+
+
+def pinned_version() -> str:
+    """The pulumi/pkg/v3 version engine/go.mod requires, e.g. ``3.274.0``."""
+    text = (ENGINE_MODULE / "go.mod").read_text(encoding="utf-8")
+    match = re.search(r"github\.com/pulumi/pulumi/pkg/v3 v(\d+\.\d+\.\d+)", text)
+    if not match:
+        raise EngineError("engine/go.mod does not require github.com/pulumi/pulumi/pkg/v3")
+    return match[1]
+
+
+def _version_of(pulumi: Path) -> tuple[int, ...] | None:
+    try:
+        out = subprocess.run(
+            [str(pulumi), "version"], capture_output=True, text=True, timeout=60, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.match(r"v?(\d+)\.(\d+)\.(\d+)", out.strip())
+    return tuple(int(part) for part in match.groups()) if match else None
+
+
+def _parse(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def locate() -> Path | None:
+    """The directory holding ``pulumi`` and its Python language host, at the pinned version or
+    newer: one on PATH first (a user's own CLI), else the one ``build`` made."""
+    wanted = _parse(pinned_version())
+    on_path = shutil.which("pulumi")
+    if on_path:
+        directory = Path(on_path).resolve().parent
+        found = _version_of(Path(on_path))
+        if (
+            found
+            and found >= wanted
+            and (shutil.which(LANGUAGE_HOST) or (directory / LANGUAGE_HOST).exists())
+        ):
+            return directory
+    built = ENGINE_BIN / "pulumi"
+    if (
+        built.exists()
+        and (ENGINE_BIN / LANGUAGE_HOST).exists()
+        and (ENGINE_BIN / EXEC_SHIM).exists()
+        and _version_of(built) == wanted
+    ):
+        return ENGINE_BIN
+    return None
+
+
+def build() -> Path:
+    """Build the CLI and the language host unless a usable engine exists; return its bin."""
+    found = locate()
+    if found is not None:
+        print(
+            f"engine: using pulumi {'.'.join(map(str, _version_of(found / 'pulumi') or ()))} in {found}"
+        )
+        return found
+    go = shutil.which("go")
+    if go is None:
+        raise EngineError("building the engine needs Go (https://go.dev/dl/); none is on PATH")
+    version = pinned_version()
+    ENGINE_BIN.mkdir(parents=True, exist_ok=True)
+    flags = ["-trimpath", "-ldflags", f"-X {VERSION_SYMBOL}=v{version}"]
+    env = {**os.environ, "GOFLAGS": "-mod=readonly"}
+    print(f"engine: building pulumi v{version} and its Python language host (a few minutes)")
+    for target, output in (
+        ("github.com/pulumi/pulumi/pkg/v3/cmd/pulumi", "pulumi"),
+        ("./languagehost", LANGUAGE_HOST),
+    ):
+        subprocess.run(
+            [go, "build", *flags, "-o", str(ENGINE_BIN / output), target],
+            cwd=ENGINE_MODULE,
+            env=env,
+            check=True,
+        )
+    # The SDK's exec shim that runs a Python program ships in the sdk/v3 Go module.
+    sdk_dir = subprocess.run(
+        [go, "list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi/sdk/v3"],
+        cwd=ENGINE_MODULE,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    shim = ENGINE_BIN / EXEC_SHIM
+    shim.unlink(missing_ok=True)
+    shutil.copyfile(Path(sdk_dir) / "python" / "cmd" / EXEC_SHIM, shim)
+    shim.chmod(0o755)
+    print(f"engine: built {ENGINE_BIN}")
+    return ENGINE_BIN
+
+
+def provider_versions() -> dict[str, str]:
+    """The provider plugin versions the installed SDKs ask for (their pulumi-plugin.json)."""
+    import pulumi_azure_native
+    import pulumi_azuread
+
+    versions = {}
+    for package in (pulumi_azuread, pulumi_azure_native):
+        manifest = json.loads(
+            (Path(str(package.__file__)).parent / "pulumi-plugin.json").read_text()
+        )
+        versions[manifest["name"]] = manifest["version"]
+    return versions
+
+
+def install_plugins(home: Path) -> None:
+    """Install the fake providers into ``home`` as the pinned plugin versions."""
+    for name, version in provider_versions().items():
+        directory = home / "plugins" / f"resource-{name}-v{version}"
+        directory.mkdir(parents=True, exist_ok=True)
+        launcher = directory / f"pulumi-resource-{name}"
+        launcher.write_text(
+            "#!/bin/sh\n"
+            "# The fake tenant's provider plugin (testbed/plugin.py), not the real provider.\n"
+            f"PYTHONPATH='{ROOT}' exec '{sys.executable}' -m testbed.plugin {name} {version} \"$@\"\n",
+            encoding="utf-8",
+        )
+        launcher.chmod(0o755)
+
+
+# The files of the project a workspace runs; the rest of the repository stays out of it.
+PROJECT_FILES = ("__main__.py", "components", "requirements.txt", ".venv")
+
+
+@dataclass
+class EngineWorkspace:
+    """A project, backend, plugin home and fake tenant in ``root``, for one test."""
+
+    root: Path
+    now: str
+    bin_dir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    _stacks: list[Any] = field(default_factory=list)
+
+    @property
+    def project(self) -> Path:
+        return self.root / "project"
+
+    @property
+    def tenant_file(self) -> Path:
+        return self.root / "tenant.json"
+
+    @property
+    def backend(self) -> Path:
+        return self.root / "backend"
+
+    @classmethod
+    def create(cls, root: Path, *, now: str, bin_dir: Path | None = None) -> EngineWorkspace:
+        found = bin_dir or locate()
+        if found is None:
+            raise EngineError("no Pulumi engine: run `make engine`")
+        workspace = cls(root=root, now=now, bin_dir=found)
+        workspace.project.mkdir(parents=True)
+        shutil.copyfile(ROOT / "Pulumi.yaml", workspace.project / "Pulumi.yaml")
+        for name in PROJECT_FILES:
+            (workspace.project / name).symlink_to(ROOT / name)
+        workspace.backend.mkdir()
+        install_plugins(workspace.root / "home")
+        store.save(workspace.tenant_file, new_state(now=datetime.fromisoformat(now)))
+        return workspace
+
+    def env(self) -> dict[str, str]:
+        return {
+            "PATH": f"{self.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PULUMI_HOME": str(self.root / "home"),
+            "PULUMI_BACKEND_URL": f"file://{self.backend}",
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+            "HEALTHCARE_CLIENTS_NOW": self.now,
+            store.ENV: str(self.tenant_file),
+            **self.extra_env,
+        }
+
+    def set_clock(self, now: str) -> None:
+        """Move the program's clock and the tenant's together."""
+        self.now = now
+        with self.edit_tenant() as state:
+            state["clock"] = datetime.fromisoformat(now).isoformat()
+        self.sync()
+
+    def tenant(self) -> dict[str, Any]:
+        return store.load(self.tenant_file)
+
+    @contextmanager
+    def edit_tenant(self) -> Iterator[dict[str, Any]]:
+        """Change the tenant behind the stack's back (drift, faults, the caller's rights)."""
+        state = self.tenant()
+        yield state
+        store.save(self.tenant_file, state)
+
+    def write_stack_file(self, stack: str, config: Mapping[str, Any]) -> Path:
+        """Pulumi.<stack>.yaml with ``healthcare-clients:`` keys (plain values only)."""
+        import yaml
+
+        path = self.project / f"Pulumi.{stack}.yaml"
+        document = {"config": {f"healthcare-clients:{key}": value for key, value in config.items()}}
+        path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        return path
+
+    def stack(self, name: str) -> Any:
+        """The stack through the Automation API, created on first use."""
+        from pulumi import automation as auto
+
+        options = auto.LocalWorkspaceOptions(
+            work_dir=str(self.project),
+            pulumi_home=str(self.root / "home"),
+            env_vars=self.env(),
+            pulumi_command=auto.PulumiCommand(
+                root=str(self.bin_dir.parent), skip_version_check=True
+            ),
+        )
+        stack = auto.create_or_select_stack(name, work_dir=str(self.project), opts=options)
+        self._stacks.append(stack)
+        return stack
+
+    def sync(self) -> None:
+        """Hand the current clock (and any extra environment) to every stack's next run."""
+        for stack in self._stacks:
+            stack.workspace.env_vars.update(self.env())
+
+    def cli(
+        self, *args: str, stack: str | None = None, check: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the CLI itself, as a user would type it, in the project."""
+        command = [str(self.bin_dir / "pulumi"), *args, "--non-interactive"]
+        if stack:
+            command += ["--stack", stack]
+        return subprocess.run(
+            command,
+            cwd=self.project,
+            env={**os.environ, **self.env()},
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=check,
+        )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["build"]:
+        try:
+            build()
+        except (EngineError, subprocess.CalledProcessError) as error:
+            sys.exit(f"engine: {error}")
+    elif sys.argv[1:] == ["where"]:
+        location = locate()
+        if location is None:
+            sys.exit("engine: none built; run `make engine`")
+        print(location)
+    else:
+        sys.exit("usage: python -m testbed.engine build|where")
