@@ -32,11 +32,19 @@ class ClientApplication(pulumi.ComponentResource):
         accesses: tuple[ApiAccess, ...],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("healthcare-clients:index:ClientApplication", name, None, opts)
+        # protect covers the whole application, so that a destroy (or a removal) stops before
+        # it deletes anything: Pulumi's engine deletes the unprotected resources of a stack and
+        # only then fails on the protected ones. Children inherit it from their parent; the
+        # password slots opt out (RotatingClientSecret), as they must be replaced to rotate,
+        # and a replaced or removed password is released, never deleted.
+        protected = pulumi.ResourceOptions(protect=context.protect)
+        super().__init__(
+            "healthcare-clients:index:ClientApplication",
+            name,
+            None,
+            pulumi.ResourceOptions.merge(opts, protected),
+        )
         child = pulumi.ResourceOptions(parent=self)
-        # protect goes on the two objects whose IDs others depend on, never on the component:
-        # it would propagate to the passwords and block their rotation.
-        pinned = pulumi.ResourceOptions(parent=self, protect=context.protect)
         guard = context.guard("applications")
         settings = app.settings
 
@@ -47,7 +55,7 @@ class ClientApplication(pulumi.ComponentResource):
             sign_in_audience="AzureADMyOrg",
             implicit_access_token_issuance_enabled=False,
             implicit_id_token_issuance_enabled=False,
-            opts=pinned,
+            opts=child,
         )
         # Only the extra owners: Entra already made the creating identity an owner, and the
         # provider's ApplicationOwner fails with "already exists" for it.
@@ -66,7 +74,7 @@ class ClientApplication(pulumi.ComponentResource):
             f"{name}-sp",
             client_id=self.registration.client_id,
             owners=[context.deployer_object_id, *settings.owners],
-            opts=pinned,
+            opts=child,
         )
         self.platforms = AuthenticationPlatforms(
             name,

@@ -38,7 +38,8 @@ class RotatingClientSecret(pulumi.ComponentResource):
         # date: create-before-delete protects one slot, not the pair, and a stack left idle
         # for two periods, or a new expiresIn or rotateEvery, replaces both slots in one run.
         # Revoking a password before its end is an explicit act (README, "Revoking a secret").
-        released = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
+        # Never protected either: a protected password could not be replaced, so never rotate.
+        released = pulumi.ResourceOptions(parent=self, retain_on_delete=True, protect=False)
         slots: list[tuple[SlotState | None, azuread.ApplicationPassword]] = []
         if settings.mode == "overlap":
             policy = settings.policy()

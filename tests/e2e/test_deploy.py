@@ -1,0 +1,127 @@
+"""`pulumi up` of the dev stack under the real engine: what the tenant holds, the outputs,
+secrets in state and output, a no-change rerun, protect, and bad config at the CLI."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi import automation as auto
+
+from testbed.engine import EngineWorkspace
+from testbed.mockrun import run_program
+from tests.e2e.conftest import DEV_NOW
+from tests.e2e.tenant_view import from_plan, from_tenant
+
+pytestmark = pytest.mark.e2e
+
+APPLICATION_KEYS = {
+    "clientId",
+    "tenantId",
+    "applicationObjectId",
+    "servicePrincipalObjectId",
+    "clientSecretExpiresAt",
+    "secrets",
+    "tokenEndpoint",
+    "tokenEndpointV1",
+    "services",
+}
+
+
+def state_text(workspace: EngineWorkspace) -> str:
+    files = list(workspace.backend.rglob("*.json"))
+    assert files, "the backend holds no checkpoint"
+    return "\n".join(path.read_text(encoding="utf-8") for path in files)
+
+
+def test_up_builds_what_the_plan_shows_and_keeps_secrets_secret(
+    workspace: EngineWorkspace, dev_config: dict[str, Any]
+) -> None:
+    workspace.write_stack_file("dev", dev_config)
+    stack = workspace.stack("dev")
+    result = stack.up()
+    assert result.summary.result == "succeeded"
+
+    plan = run_program(dev_config, now=DEV_NOW)
+    assert from_tenant(workspace.tenant()) == from_plan(plan)
+
+    outputs = stack.outputs()
+    assert set(outputs) == {"applications", "clientSecrets"}
+    assert outputs["clientSecrets"].secret and not outputs["applications"].secret
+    for app in outputs["applications"].value.values():
+        assert set(app) == APPLICATION_KEYS
+    secrets = outputs["clientSecrets"].value
+    assert set(secrets) == {"postman", "backend"}
+    # The values are Entra's: what the tenant returned when it created each active password.
+    assert all(len(value) == 40 and value[3:6] == "8Q~" for value in secrets.values())
+
+    text = state_text(workspace) + result.stdout + result.stderr
+    for value in secrets.values():
+        assert value not in text
+    assert '"4dabf18193072939515e22adb298388d"' in state_text(workspace)  # encrypted secrets
+
+
+def test_a_rerun_at_the_same_clock_changes_nothing(
+    workspace: EngineWorkspace, dev_config: dict[str, Any]
+) -> None:
+    workspace.write_stack_file("dev", dev_config)
+    stack = workspace.stack("dev")
+    stack.up()
+    log_before = len(workspace.tenant()["log"])
+    preview = stack.preview(expect_no_changes=True)
+    assert set(preview.change_summary) == {"same"}
+    assert stack.up().summary.resource_changes == {"same": 26}
+    assert len(workspace.tenant()["log"]) == log_before  # nothing written to the tenant
+
+
+def test_protect_stops_a_destroy_before_anything_is_deleted(
+    workspace: EngineWorkspace, dev_config: dict[str, Any]
+) -> None:
+    dev_config["protect"] = True
+    workspace.write_stack_file("dev", dev_config)
+    stack = workspace.stack("dev")
+    stack.up()
+    before = workspace.tenant()
+    with pytest.raises(auto.CommandError) as error:
+        stack.destroy()
+    assert "protected" in str(error.value)
+    after = workspace.tenant()
+    assert from_tenant(after) == from_tenant(before)
+    assert [e for e in after["log"] if e["operation"] == "delete"] == []
+
+
+def test_bad_config_fails_at_the_cli_with_every_problem_and_creates_nothing(
+    workspace: EngineWorkspace, dev_config: dict[str, Any]
+) -> None:
+    postman = dev_config["applications"]["postman"]
+    postman["redirectUri"] = {"web": []}  # unknown key
+    postman["secret"]["expiresIn"] = "7 months"
+    dev_config["applications"]["backend"]["redirectUris"] = {"web": ["http://example.com/cb"]}
+    workspace.write_stack_file("bad", dev_config)
+    assert workspace.cli("stack", "init", "bad").returncode == 0
+    result = workspace.cli("up", "--yes", stack="bad")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "healthcare-clients: invalid configuration (3 problems):" in output
+    for path in (
+        "applications.postman.redirectUri:",
+        "applications.postman.secret.expiresIn:",
+        "applications.backend.redirectUris.web[0]:",
+    ):
+        assert path in output
+    assert "Traceback" not in output
+    assert workspace.tenant()["applications"] == {}
+    assert workspace.tenant()["log"] == []
+
+
+def test_the_engine_state_is_the_one_the_cli_reads(
+    workspace: EngineWorkspace, dev_config: dict[str, Any]
+) -> None:
+    """`pulumi stack output --json` (what tools.clientfiles reads) without --show-secrets."""
+    workspace.write_stack_file("dev", dev_config)
+    workspace.stack("dev").up()
+    shown = workspace.cli("stack", "output", "--json", stack="dev", check=True)
+    document = json.loads(shown.stdout)
+    assert document["clientSecrets"] == "[secret]"
+    assert set(document["applications"]) == {"postman", "backend"}
+    assert Path(workspace.project / "Pulumi.dev.yaml").exists()
