@@ -80,6 +80,13 @@ class RoleAssignment:
                 'property to a value, such as ServicePrincipal, User, or Group."'
             )
         for other in existing.values():
+            if other["name"].lower() == assignment.lower():
+                # A role assignment's name is its identity in the tenant: the same name at
+                # another scope is an attempt to move it (pulumi-azure-native #771).
+                raise ProviderError(
+                    'Status=400 Code="RoleAssignmentUpdateNotPermitted" Message="Tenant ID, '
+                    'application ID, principal ID, and scope are not allowed to be updated."'
+                )
             if (
                 other["scope"].lower(),
                 other["principalId"],

@@ -315,3 +315,17 @@ def test_a_permission_through_a_service_exports_its_endpoint(
     services = run(config).outputs["applications"]["backend"]["services"]
     assert list(services) == ["dicom"]
     assert services["dicom"]["scope"] == "https://dicom.healthcareapis.azure.com/.default"
+
+
+def test_two_stacks_with_the_same_names_on_different_services_do_not_collide(
+    run: Runner, dev_config: dict[str, Any]
+) -> None:
+    # A role assignment's name is its identity in the tenant; the same name at another scope
+    # is refused as a move (RoleAssignmentUpdateNotPermitted). The scope is in the seed.
+    tenant = FakeTenant()
+    run(dev_config, tenant=tenant)
+    other = copy.deepcopy(dev_config)
+    for service in other["services"].values():
+        service["resourceId"] = service["resourceId"].replace("wsexample", "wsother")
+    run(other, tenant=tenant)
+    assert len(tenant.arm_names) == 6
