@@ -1,0 +1,135 @@
+"""Client secret rotation under the real engine (DESIGN-level invariants 2 and 5, README
+"Credentials and rotation"): one slot replaced per boundary, the new password created first,
+and no run deleting a password, whatever the cadence or the edit."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from components import provider_resources as types
+from components.rotation import EPOCH
+from testbed.engine import EngineWorkspace
+
+pytestmark = pytest.mark.e2e
+
+PERIOD = timedelta(days=90)  # 6 months: lifetime 180 days, period 90 days
+# Ten days into generation 11 (2026-09-17 + 10 days).
+START = EPOCH + 11 * PERIOD + timedelta(days=10)
+SERVICE = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg"
+    "/providers/Microsoft.HealthcareApis/workspaces/wsone/fhirservices/fhirone"
+)
+
+
+def config(secret: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "services": {"fhir": {"kind": "fhir", "resourceId": SERVICE}},
+        "applications": {"etl": {"secret": secret, "roles": {"fhir": ["FHIR Data Reader"]}}},
+    }
+
+
+def passwords(workspace: EngineWorkspace) -> list[dict[str, Any]]:
+    (app,) = workspace.tenant()["applications"].values()
+    return list(app["passwordCredentials"])
+
+
+def valid_at(password: dict[str, Any], moment: datetime) -> bool:
+    start = datetime.fromisoformat(password["startDateTime"].replace("Z", "+00:00"))
+    end = datetime.fromisoformat(password["endDateTime"].replace("Z", "+00:00"))
+    return start <= moment < end
+
+
+def active_key(stack: Any) -> str:
+    (slot,) = [s for s in stack.outputs()["applications"].value["etl"]["secrets"] if s["active"]]
+    return str(slot["keyId"])
+
+
+def password_deletes(workspace: EngineWorkspace) -> list[dict[str, Any]]:
+    return [
+        entry
+        for entry in workspace.tenant()["log"]
+        if entry["type"] == types.APPLICATION_PASSWORD.token and entry["operation"] == "delete"
+    ]
+
+
+def run_at(workspace: EngineWorkspace, stack: Any, moment: datetime) -> Any:
+    workspace.set_clock(moment.isoformat())
+    return stack.up()
+
+
+def test_crossing_a_boundary_replaces_one_slot_creating_the_new_password_first(
+    workspace: EngineWorkspace,
+) -> None:
+    workspace.write_stack_file("dev", config({"expiresIn": "6 months"}))
+    stack = workspace.stack("dev")
+    run_at(workspace, stack, START)
+    first_active = active_key(stack)
+
+    workspace.set_clock((START + PERIOD).isoformat())
+    events: list[Any] = []
+    preview = stack.preview(on_event=events.append)
+    assert preview.change_summary.get("replace") == 1
+    replaced = [
+        e.resource_pre_event.metadata.urn
+        for e in events
+        if e.resource_pre_event and e.resource_pre_event.metadata.op.value == "replace"
+    ]
+    assert len(replaced) == 1 and replaced[0].endswith("ApplicationPassword::etl-secret-a")
+
+    stack.up()
+    now_active = active_key(stack)
+    assert now_active != first_active
+    held = {p["keyId"]: p for p in passwords(workspace)}
+    # The retired slot's password is released, not deleted: still valid for a period.
+    assert first_active in held and valid_at(held[first_active], START + PERIOD)
+    assert now_active in held
+    assert password_deletes(workspace) == []
+    # At every operation of the log, some password of the application was valid.
+    for entry in workspace.tenant()["log"]:
+        moment = datetime.fromisoformat(entry["time"])
+        created = [p for p in held.values() if valid_at(p, moment)]
+        assert created or entry["seq"] == 1, entry
+
+
+@pytest.mark.parametrize("idle_periods", [1, 2, 5])
+def test_an_idle_stack_never_loses_the_secret_it_last_handed_out(
+    workspace: EngineWorkspace, idle_periods: int
+) -> None:
+    workspace.write_stack_file("dev", config({"expiresIn": "6 months"}))
+    stack = workspace.stack("dev")
+    run_at(workspace, stack, START)
+    handed_out = active_key(stack)
+    handed_out_end = next(p for p in passwords(workspace) if p["keyId"] == handed_out)
+
+    later = START + idle_periods * PERIOD
+    run_at(workspace, stack, later)
+    assert password_deletes(workspace) == []
+    # Invariant 5: whatever the idle time, the last delivered secret is left to expire.
+    assert handed_out in {p["keyId"] for p in passwords(workspace)}
+    assert handed_out_end["endDateTime"] == next(
+        p["endDateTime"] for p in passwords(workspace) if p["keyId"] == handed_out
+    )
+    assert any(valid_at(p, later) for p in passwords(workspace))
+    assert stack.preview(expect_no_changes=True)
+
+
+@pytest.mark.parametrize(
+    "edit", [{"expiresIn": "3 months"}, {"expiresIn": "6 months", "rotateEvery": "30 days"}]
+)
+def test_editing_the_lifetime_or_the_period_keeps_the_active_secret_valid(
+    workspace: EngineWorkspace, edit: dict[str, str]
+) -> None:
+    workspace.write_stack_file("dev", config({"expiresIn": "6 months"}))
+    stack = workspace.stack("dev")
+    run_at(workspace, stack, START)
+    handed_out = active_key(stack)
+
+    workspace.write_stack_file("dev", config(edit))
+    preview = stack.preview()
+    assert preview.change_summary.get("replace") == 2  # both slots: a new schedule
+    stack.up()
+    assert password_deletes(workspace) == []
+    still = [p for p in passwords(workspace) if p["keyId"] == handed_out]
+    assert still and valid_at(still[0], START + timedelta(days=1))
+    assert len(passwords(workspace)) == 4  # two released, two managed
