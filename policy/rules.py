@@ -346,8 +346,16 @@ def _registration_keys(resource: StackResource) -> set[str]:
     return keys
 
 
+# The identity that creates an application, which Entra makes its owner.
+CREATOR_OWNERS: Final = 1
+
+
 def check_min_owners(resources: Iterable[StackResource], config: Config) -> list[tuple[str, str]]:
-    """(advisory) every application registration has at least ``minOwners`` ApplicationOwners.
+    """(advisory) every application registration has at least ``minOwners`` owners.
+
+    Entra makes the identity that creates an application its owner by itself (msgraph-sdk-
+    powershell #829, terraform-provider-azuread #1367), and the stack declares only the extra
+    owners as ApplicationOwner resources: an application has those plus one.
 
     Owners are counted per ``applicationId``; when that is unknown (preview of a new app) they are
     attributed through ``property_dependencies``. If some owner cannot be attributed at all the
@@ -374,15 +382,16 @@ def check_min_owners(resources: Iterable[StackResource], config: Config) -> list
     for registration in registrations:
         keys = _registration_keys(registration)
         claimed |= keys
-        count = sum(1 for key, _ in owner_keys if key in keys)
+        count = CREATOR_OWNERS + sum(1 for key, _ in owner_keys if key in keys)
         if count < minimum:
             name = registration.props.get("displayName")
             label = repr(name) if isinstance(name, str) and not is_unknown(name) else "application"
             violations.append(
                 (
                     registration.urn,
-                    f"{label} has {count} owner(s); at least {minimum} are recommended so the "
-                    "registration is never orphaned when one person leaves.",
+                    f"{label} has {count} owner(s) (the deploying identity, and "
+                    f"{count - CREATOR_OWNERS} in `owners`); at least {minimum} are recommended so "
+                    "the registration is never orphaned when one person leaves.",
                 )
             )
     unclaimed: dict[str, list[StackResource]] = {}

@@ -441,22 +441,17 @@ def _owner(name: str, application_id: str, dep: PolicyResource | None = None) ->
     return _resource(OWNER, name, {"applicationId": application_id, "ownerObjectId": name}, deps)
 
 
-def test_two_owners_pass() -> None:
+def test_the_deployer_and_one_extra_owner_pass() -> None:
+    # Entra makes the creating identity an owner; the stack declares only the extras.
     app = _app("postman", "obj-1")
-    owners = [_owner("alice", "/applications/obj-1"), _owner("bob", "/applications/obj-1")]
-    assert run_stack([app, *owners]) == []
+    assert run_stack([app, _owner("alice", "/applications/obj-1")]) == []
 
 
-def test_one_owner_is_reported_on_the_registration() -> None:
+def test_the_deployer_alone_is_reported_on_the_registration() -> None:
     app = _app("postman", "obj-1")
-    (found,) = run_stack([app, _owner("alice", "/applications/obj-1")])
-    assert "1 owner(s)" in found[0]
+    (found,) = run_stack([app])
+    assert "has 1 owner(s) (the deploying identity, and 0 in `owners`)" in found[0]
     assert found[1] == app.urn
-
-
-def test_application_without_owners_is_reported() -> None:
-    (found,) = run_stack([_app("loader", "obj-2")])
-    assert "0 owner(s)" in found[0]
 
 
 def test_owners_of_an_app_outside_the_stack_are_counted_by_application_id() -> None:
@@ -466,9 +461,9 @@ def test_owners_of_an_app_outside_the_stack_are_counted_by_application_id() -> N
 
 def test_unknown_application_id_is_attributed_by_dependency() -> None:
     app = _resource(REG, "postman", {"displayName": "postman", "objectId": UNKNOWN_STRING_VALUE})
-    owners = [_owner(n, UNKNOWN_STRING_VALUE, dep=app) for n in ("alice", "bob")]
-    assert run_stack([app, *owners]) == []
-    assert run_stack([app, owners[0]])  # one owner only
+    owner = _owner("alice", UNKNOWN_STRING_VALUE, dep=app)
+    assert run_stack([app, owner]) == []
+    assert run_stack([app, owner], {rules.MIN_OWNERS_KEY: 3})  # two owners only
 
 
 def test_unattributable_owner_skips_rather_than_guessing() -> None:
@@ -478,10 +473,10 @@ def test_unattributable_owner_skips_rather_than_guessing() -> None:
 
 def test_min_owners_is_configurable() -> None:
     app = _app("postman", "obj-1")
-    one = [app, _owner("alice", "/applications/obj-1")]
-    assert run_stack(one, {rules.MIN_OWNERS_KEY: 1}) == []
-    two = [*one, _owner("bob", "/applications/obj-1")]
+    assert run_stack([app], {rules.MIN_OWNERS_KEY: 1}) == []
+    two = [app, _owner("alice", "/applications/obj-1")]
     assert run_stack(two, {rules.MIN_OWNERS_KEY: 3})
+    assert run_stack([*two, _owner("bob", "/applications/obj-1")], {rules.MIN_OWNERS_KEY: 3}) == []
 
 
 # --- validate_resources (the whole-graph helper) ------------------------------------------------
