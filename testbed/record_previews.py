@@ -1,0 +1,89 @@
+"""Record what a reviewer sees in a pull request: real ``pulumi preview --diff`` output.
+
+``python -m testbed.record_previews docs/previews`` deploys the dev stack under the engine
+built from source (``make engine``) against the fake tenant, then previews two typical
+changes with the policy pack, as ``preview.yml`` does, and writes each preview to a file:
+
+- ``add-application.txt``: a new application entry in ``Pulumi.dev.yaml``;
+- ``rotation.txt``: the same stack run after a rotation period boundary has passed.
+
+The tests regenerate them and compare (tests/e2e/test_recorded_previews.py), so the files
+always show what the current program does. Nothing talks to Azure: IDs come from the fake.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from testbed.engine import ROOT, EngineWorkspace
+from testbed.stackfile import load_stack_file
+
+DEV_NOW = "2026-11-27T09:00:00+00:00"
+# The first day of generation 12 of the 6-month preset: one slot per application rotates.
+AFTER_BOUNDARY = "2026-12-17T09:00:00+00:00"
+NEW_APPLICATION = {
+    "displayName": "Healthcare APIs - reporting",
+    "secret": {"expiresIn": "3 months"},
+    "roles": {"fhir": ["FHIR Data Reader"]},
+    "federatedCredentials": {"reports-main": {"repository": "contoso/reports", "branch": "main"}},
+}
+
+
+def _preview(workspace: EngineWorkspace) -> str:
+    result = workspace.cli(
+        "preview",
+        "--diff",
+        "--suppress-progress",
+        "--color",
+        "never",
+        "--policy-pack",
+        str(ROOT / "policy"),
+        "--policy-pack-config",
+        str(ROOT / "policy" / "config.json"),
+        stack="dev",
+        check=True,
+    )
+    return normalize(result.stdout, workspace)
+
+
+def normalize(text: str, workspace: EngineWorkspace) -> str:
+    """The parts of a preview that differ from run to run: where the repository and the test
+    live, and the ID the engine gives the default provider instance."""
+    text = text.replace(str(ROOT), "<repository>").replace(str(workspace.root), "<workspace>")
+    text = re.sub(r"(pulumi:providers:[\w-]+::default[\w]*)::[0-9a-f-]{36}", r"\1::<id>", text)
+    return re.sub(r"[ \t]+$", "", text, flags=re.MULTILINE)
+
+
+def record(target: Path) -> dict[str, str]:
+    config: dict[str, Any] = load_stack_file("dev").config
+    with tempfile.TemporaryDirectory() as scratch:
+        workspace = EngineWorkspace.create(Path(scratch) / "ws", now=DEV_NOW)
+        workspace.write_stack_file("dev", config)
+        workspace.cli("stack", "init", "dev", check=True)
+        workspace.cli("up", "--yes", "--suppress-outputs", stack="dev", check=True)
+
+        grown = copy.deepcopy(config)
+        grown["applications"]["reporting"] = NEW_APPLICATION
+        workspace.write_stack_file("dev", grown)
+        added = _preview(workspace)
+
+        workspace.write_stack_file("dev", config)
+        workspace.set_clock(AFTER_BOUNDARY)
+        rotated = _preview(workspace)
+    previews = {"add-application.txt": added, "rotation.txt": rotated}
+    target.mkdir(parents=True, exist_ok=True)
+    for name, text in previews.items():
+        (target / name).write_text(text, encoding="utf-8")
+    return previews
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m testbed.record_previews DIRECTORY")
+    for name in record(Path(sys.argv[1])):
+        print(f"wrote {Path(sys.argv[1]) / name}")

@@ -1,0 +1,24 @@
+"""The previews under docs/previews are what the current program makes the engine print.
+
+The engine registers resources as the program's outputs resolve, so blocks come in a
+different order from run to run; the comparison is of the lines, not their order."""
+
+from pathlib import Path
+
+import pytest
+
+from testbed.engine import ROOT
+from testbed.record_previews import record
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_recorded_previews_are_current(tmp_path: Path, engine_bin: Path) -> None:
+    fresh = record(tmp_path)
+    for name, text in fresh.items():
+        committed = (ROOT / "docs" / "previews" / name).read_text(encoding="utf-8")
+        assert sorted(text.splitlines()) == sorted(committed.splitlines()), (
+            f"docs/previews/{name} is stale: run `python -m testbed.record_previews docs/previews`"
+        )
+    assert "replace[retain]" in fresh["rotation.txt"]
+    assert fresh["rotation.txt"].count("(replace[retain])") == 2  # one slot per application
