@@ -159,7 +159,8 @@ def install_plugins(home: Path) -> None:
         launcher.write_text(
             "#!/bin/sh\n"
             "# The fake tenant's provider plugin (testbed/plugin.py), not the real provider.\n"
-            f"PYTHONPATH='{ROOT}' exec '{sys.executable}' -m testbed.plugin {name} {version} \"$@\"\n",
+            f"PYTHONPATH='{ROOT}'${{PYTHONPATH:+:$PYTHONPATH}} "
+            f"exec '{sys.executable}' -m testbed.plugin {name} {version} \"$@\"\n",
             encoding="utf-8",
         )
         launcher.chmod(0o755)
@@ -192,7 +193,10 @@ class EngineWorkspace:
         return self.root / "backend"
 
     @classmethod
-    def create(cls, root: Path, *, now: str, bin_dir: Path | None = None) -> EngineWorkspace:
+    def create(
+        cls, root: Path, *, now: str, bin_dir: Path | None = None, program: Path | None = None
+    ) -> EngineWorkspace:
+        """``program`` replaces ``__main__.py`` (the benchmark's flat baseline)."""
         found = bin_dir or locate()
         if found is None:
             raise EngineError("no Pulumi engine: run `make engine`")
@@ -200,7 +204,8 @@ class EngineWorkspace:
         workspace.project.mkdir(parents=True)
         shutil.copyfile(ROOT / "Pulumi.yaml", workspace.project / "Pulumi.yaml")
         for name in PROJECT_FILES:
-            (workspace.project / name).symlink_to(ROOT / name)
+            source = program if program is not None and name == "__main__.py" else ROOT / name
+            (workspace.project / name).symlink_to(source)
         workspace.backend.mkdir()
         install_plugins(workspace.root / "home")
         store.save(workspace.tenant_file, new_state(now=datetime.fromisoformat(now)))

@@ -11,9 +11,11 @@ leave computed outputs unknown. ``testbed.engine`` installs it under the pinned 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
+from collections import Counter
 from collections.abc import Iterable
 from concurrent import futures
 from pathlib import Path
@@ -75,6 +77,20 @@ def _same(key: str, old: Any, new: Any) -> bool:
     if key in SET_INPUTS and isinstance(old, list) and isinstance(new, list):
         return sorted(map(str, old)) == sorted(map(str, new))
     return bool(old == new)
+
+
+# When set, the plugin appends the number of calls it served per method to this file as it
+# stops (one JSON line): the benchmark's provider-calls-per-resource figure.
+STATS_ENV = "HEALTHCARE_CLIENTS_PLUGIN_STATS"
+
+
+class CallCounter(grpc.ServerInterceptor):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def intercept_service(self, continuation: Any, details: Any) -> Any:
+        self.calls[details.method.rsplit("/", 1)[-1]] += 1
+        return continuation(details)
 
 
 class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
@@ -229,7 +245,8 @@ def serve(package: str, version: str) -> None:
     path = os.environ.get(ENV)
     if not path:
         sys.exit(f"pulumi-resource-{package} (fake tenant): set {ENV} to the tenant's JSON file")
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    counter = CallCounter()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8), interceptors=[counter])
     provider_pb2_grpc.add_ResourceProviderServicer_to_server(
         FakeProvider(package, version, TenantStore(Path(path))), server
     )
@@ -242,6 +259,10 @@ def serve(package: str, version: str) -> None:
     signal.signal(signal.SIGINT, lambda *_: server.stop(0))
     signal.signal(signal.SIGTERM, lambda *_: server.stop(0))
     server.wait_for_termination()
+    stats = os.environ.get(STATS_ENV)
+    if stats:
+        with Path(stats).open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"plugin": package, "calls": dict(counter.calls)}) + "\n")
 
 
 if __name__ == "__main__":

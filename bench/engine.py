@@ -1,0 +1,244 @@
+"""Benchmark under the real engine: what a pull-request preview and a deploy cost.
+
+    .venv/bin/python -m bench.engine                      # N = 1, 10, 50, 200; 3 repeats
+    .venv/bin/python -m bench.engine --sizes 1 --repeats 1 --out DIR   # a smoke run
+
+For each N and each program (ours: the real ``__main__.py``; the baseline: the same resources
+from ``bench/baseline.py``, flat, no components), in a fresh workspace per repeat (project,
+local backend, fake tenant, ``PULUMI_HOME`` with the fake providers), it times three CLI runs
+as a user types them: ``pulumi preview`` of the new stack, ``pulumi up``, and ``pulumi up``
+again with no change. One run at a time, so the two cores are not shared between
+measurements. Per run it records wall time, the CPU of the whole process tree (``wait4``),
+the CPU, wall span and peak memory of each Python process the engine started (the program,
+each provider plugin; ``bench/probe``), and the calls each plugin served.
+
+The CPU split reads: program (the Python program: ours or the baseline), plugins (the fake
+providers, the same for both programs), engine (the rest: the CLI and the language host).
+Nothing talks to Azure; the providers are the fake tenant's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.configs import NOW, stack_config
+from testbed.engine import ROOT, EngineWorkspace, locate
+from testbed.plugin import STATS_ENV
+
+SIZES = (1, 10, 50, 200)
+PROGRAMS = ("ours", "baseline")
+OPERATIONS = ("preview", "up", "rerun")
+PROBE = ROOT / "bench" / "probe"
+BASELINE = ROOT / "bench" / "baseline.py"
+
+
+def _cli(workspace: EngineWorkspace, args: list[str], scratch: Path) -> dict[str, Any]:
+    probe, stats = scratch / "probe.jsonl", scratch / "stats.jsonl"
+    probe.unlink(missing_ok=True)
+    stats.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        **workspace.env(),
+        "PYTHONPATH": str(PROBE),
+        "HEALTHCARE_CLIENTS_PROBE_FILE": str(probe),
+        STATS_ENV: str(stats),
+    }
+    command = [str(workspace.bin_dir / "pulumi"), *args, "--non-interactive", "--stack", "bench"]
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=workspace.project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    output, _ = process.communicate()
+    wall = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"pulumi {' '.join(args)} failed:\n{output.decode()[-3000:]}")
+    lines = [json.loads(line) for line in probe.read_text().splitlines()] if probe.exists() else []
+    calls: dict[str, int] = {}
+    for line in stats.read_text().splitlines() if stats.exists() else []:
+        for method, count in json.loads(line)["calls"].items():
+            calls[method] = calls.get(method, 0) + count
+    program = [p for p in lines if p["role"] == "program"]
+    plugins = [p for p in lines if p["role"].startswith("plugin:")]
+    return {
+        "wall": wall,
+        "program_cpu": sum(p["cpu"] for p in program),
+        "program_wall": sum(p["wall"] for p in program),
+        "program_rss_mib": max((p["maxrss_mib"] for p in program), default=0.0),
+        "plugin_cpu": sum(p["cpu"] for p in plugins),
+        "calls": calls,
+    }
+
+
+def measure_once(program: str, n: int, scratch: Path) -> dict[str, Any]:
+    root = scratch / f"{program}-{n}"
+    shutil.rmtree(root, ignore_errors=True)
+    workspace = EngineWorkspace.create(
+        root, now=NOW, program=BASELINE if program == "baseline" else None
+    )
+    workspace.write_stack_file("bench", stack_config(n))
+    workspace.cli("stack", "init", "bench", check=True)
+    results = {}
+    for operation, args in (
+        ("preview", ["preview", "--suppress-outputs"]),
+        ("up", ["up", "--yes", "--suppress-outputs"]),
+        ("rerun", ["up", "--yes", "--suppress-outputs"]),
+    ):
+        before = os.times()
+        run = _cli(workspace, args, scratch)
+        after = os.times()
+        # CPU of the whole tree: the CLI and every descendant it waited for.
+        run["tree_cpu"] = (after.children_user - before.children_user) + (
+            after.children_system - before.children_system
+        )
+        run["engine_cpu"] = max(run["tree_cpu"] - run["program_cpu"] - run["plugin_cpu"], 0.0)
+        results[operation] = run
+    custom = sum(1 for entry in workspace.tenant()["log"] if entry["operation"] == "create")
+    shutil.rmtree(root, ignore_errors=True)
+    return {"program": program, "n": n, "custom": custom, "runs": results}
+
+
+def _median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def summarise(samples: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians and spreads per (program, N, operation)."""
+    table: dict[str, Any] = {}
+    for program in PROGRAMS:
+        for n in sorted({s["n"] for s in samples}):
+            runs = [s for s in samples if s["program"] == program and s["n"] == n]
+            if not runs:
+                continue
+            for operation in OPERATIONS:
+                values = [r["runs"][operation] for r in runs]
+                walls = [v["wall"] for v in values]
+                calls = values[0]["calls"]
+                table[f"{program}/{n}/{operation}"] = {
+                    "wall": _median(walls),
+                    "spread": [min(walls), max(walls)],
+                    "program_cpu": _median([v["program_cpu"] for v in values]),
+                    "plugin_cpu": _median([v["plugin_cpu"] for v in values]),
+                    "engine_cpu": _median([v["engine_cpu"] for v in values]),
+                    "program_rss_mib": _median([v["program_rss_mib"] for v in values]),
+                    "custom": runs[0]["custom"],
+                    "calls": calls,
+                    "repeats": len(values),
+                }
+    return table
+
+
+def analyse(table: dict[str, Any], sizes: Sequence[int]) -> dict[str, Any]:
+    ratios = {
+        f"{n}/{op}": table[f"ours/{n}/{op}"]["wall"] / table[f"baseline/{n}/{op}"]["wall"]
+        for n in sizes
+        for op in OPERATIONS
+        if f"ours/{n}/{op}" in table and f"baseline/{n}/{op}" in table
+    }
+    per_app: dict[str, float] = {}
+    if 50 in sizes and 200 in sizes:
+        for n_low, n_high in ((10, 50), (50, 200)):
+            for op in OPERATIONS:
+                low, high = (
+                    table[f"ours/{n_low}/{op}"]["wall"],
+                    table[f"ours/{n_high}/{op}"]["wall"],
+                )
+                per_app[f"{n_low}-{n_high}/{op}"] = (high - low) / (n_high - n_low)
+    invokes = {
+        f"{p}/{n}": table[f"{p}/{n}/preview"]["calls"].get("Invoke", 0)
+        for p in PROGRAMS
+        for n in sizes
+        if f"{p}/{n}/preview" in table
+    }
+    return {"ratios": ratios, "per_app_seconds": per_app, "invokes": invokes}
+
+
+def render(results: dict[str, Any]) -> str:
+    table, analysis = results["table"], results["analysis"]
+    lines = [
+        "<!-- engine benchmark: written by `python -m bench.engine` -->",
+        "## Under the real engine",
+        "",
+        f"Engine {results['engine']}; providers are the fake tenant's plugins. "
+        f"Medians of {results['repeats']} fresh workspaces per cell, one CLI run at a time, "
+        f"on {results['machine']}. CPU is split by process: program (the Python program), "
+        "plugins (the fake providers, identical for both programs), engine (CLI and "
+        "language host).",
+        "",
+        "| N | op | program | custom | wall s | spread | ratio | program CPU s | engine CPU s | plugin CPU s | program RSS MiB | provider calls / resource |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for n in results["sizes"]:
+        for op in OPERATIONS:
+            for program in PROGRAMS:
+                row = table.get(f"{program}/{n}/{op}")
+                if row is None:
+                    continue
+                ratio = analysis["ratios"].get(f"{n}/{op}") if program == "ours" else None
+                calls = sum(row["calls"].values()) / max(row["custom"], 1)
+                lines.append(
+                    f"| {n} | {op} | {program} | {row['custom']} | {row['wall']:.2f} | "
+                    f"{row['spread'][0]:.2f}-{row['spread'][1]:.2f} | "
+                    f"{f'{ratio:.2f}x' if ratio else ''} | {row['program_cpu']:.2f} | "
+                    f"{row['engine_cpu']:.2f} | {row['plugin_cpu']:.2f} | "
+                    f"{row['program_rss_mib']:.0f} | {calls:.1f} |"
+                )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench")
+    args = parser.parse_args(argv)
+    engine = locate()
+    if engine is None:
+        sys.exit("bench.engine: no Pulumi engine; run `make engine`")
+    samples = []
+    with tempfile.TemporaryDirectory(prefix="bench-engine-") as scratch:
+        for repeat in range(args.repeats):
+            for n in args.sizes:
+                for program in PROGRAMS:
+                    started = time.perf_counter()
+                    sample = measure_once(program, n, Path(scratch))
+                    samples.append(sample)
+                    print(
+                        f"N={n:<4} {program:<8} repeat {repeat + 1}/{args.repeats}: "
+                        + ", ".join(f"{op} {r['wall']:.1f} s" for op, r in sample["runs"].items())
+                        + f" ({time.perf_counter() - started:.0f} s)",
+                        flush=True,
+                    )
+    table = summarise(samples)
+    version = subprocess.run(
+        [str(engine / "pulumi"), "version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    results = {
+        "engine": f"pulumi {version}",
+        "machine": f"{os.cpu_count()} CPUs",
+        "sizes": args.sizes,
+        "repeats": args.repeats,
+        "samples": samples,
+        "table": table,
+        "analysis": analyse(table, args.sizes),
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results-engine.json").write_text(json.dumps(results, indent=1) + "\n")
+    (args.out / "results-engine.md").write_text(render(results))
+    print(f"wrote {args.out / 'results-engine.json'} and results-engine.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""Smoke test of the engine benchmark (bench/engine.py) at N=1: every figure is there.
+
+No timing is asserted; the benchmark itself reports the figures (bench/results-engine.md)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import engine as bench_engine
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_engine_benchmark_reports_every_figure(tmp_path: Path, engine_bin: Path) -> None:
+    assert bench_engine.main(["--sizes", "1", "--repeats", "1", "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "results-engine.json").read_text())
+    for program in bench_engine.PROGRAMS:
+        for operation in bench_engine.OPERATIONS:
+            row = results["table"][f"{program}/1/{operation}"]
+            assert row["custom"] == 15  # the same resources for both programs
+            assert row["wall"] > 0 and row["program_cpu"] > 0 and row["plugin_cpu"] > 0
+            assert row["program_rss_mib"] > 0
+            assert row["calls"]["Check"] >= 15
+    # One getClientConfig and one getServicePrincipal per API, for any N.
+    assert results["analysis"]["invokes"] == {"ours/1": 3, "baseline/1": 3}
+    assert "| 1 | preview | ours | 15 |" in (tmp_path / "results-engine.md").read_text()
