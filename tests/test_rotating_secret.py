@@ -263,7 +263,10 @@ def test_weekly_simulation_over_three_years(choice: tuple[str, str, timedelta]) 
 
 def test_passwords_leave_the_stack_without_being_deleted(run: Runner) -> None:
     # Rotation invariant 5: a replaced or removed password stays valid in Entra until its end.
-    for config in (one_app({}), one_app({"rotation": "none", "start": "2026-11-01", "end": "2027-04-30"})):
+    for config in (
+        one_app({}),
+        one_app({"rotation": "none", "start": "2026-11-01", "end": "2027-04-30"}),
+    ):
         passwords = run(config).of_type(PASSWORD)
         assert passwords and all(p.retain_on_delete for p in passwords)
 
