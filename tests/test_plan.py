@@ -156,8 +156,12 @@ def test_dev_plan_shows_inputs_outputs_and_a_summary(dev_plan: dict[str, Any]) -
     assert summary.startswith(f"{total} to create (")
     assert "4 azuread:index:ApplicationPassword" in summary
     assert "3 azure-native:authorization:RoleAssignment" in summary
-    # Long values are cut on screen, complete in the JSON.
-    assert all(len(line) < 140 for line in text.splitlines() if not line.startswith(f"{total} "))
+    # Long values are cut on screen, complete in the JSON; warnings are whole sentences.
+    assert all(
+        len(line) < 140
+        for line in text.splitlines()
+        if not line.startswith((f"{total} ", "warning: "))
+    )
 
 
 def test_dev_plan_never_contains_a_generated_secret(dev_plan: dict[str, Any]) -> None:
@@ -500,7 +504,10 @@ def test_warnings_are_printed(plan: Plan, project: Callable[..., Path], tmp_path
     assert code == 0
     assert "warning: applications.backend.secret: the custom secret ends on 2026-12-10" in out
     warnings = json.loads(out_json.read_text(encoding="utf-8"))["warnings"]
-    assert len(warnings) == 1 and "2026-12-10" in warnings[0]
+    assert [w for w in warnings if "2026-12-10" in w] == [
+        "applications.backend.secret: the custom secret ends on 2026-12-10 (12 days left); set "
+        "new start/end dates or switch to rotation: overlap"
+    ]
 
 
 # --- progress ----------------------------------------------------------------------------

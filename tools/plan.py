@@ -663,9 +663,12 @@ def make_plan(
     if stack_file.other_namespaces:
         others = ", ".join(stack_file.other_namespaces)
         notes.append(f"config of {others} is not read offline (provider settings)")
+    # Other namespaces' keys go in by name only: the program checks their names for a
+    # misspelt project namespace and never reads their values.
+    config = {**stack_file.config, **{key: "" for key in stack_file.other_keys}}
     try:
         run = run_program(
-            stack_file.config,
+            config,
             now=clock,
             secret_keys=stack_file.secret_keys,
             stack=stack,
