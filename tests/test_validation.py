@@ -269,6 +269,81 @@ def test_no_message_quotes_a_secret_key(svcs: Any, apps: Any) -> None:
     assert not [line for line in shown if MARK in line.lower()]
 
 
+# --- 4. what derives from a secret key is a secret input -----------------------------------------
+
+
+def _full_config(dev_config: dict[str, Any]) -> dict[str, Any]:
+    postman = dev_config["applications"]["postman"]
+    postman["keyVault"] = {"id": VAULT, "secretName": "postman-secret"}
+    postman["apiPermissions"]["microsoft-graph"] = {
+        "scopes": ["User.Read"],
+        "roles": ["User.Read.All"],
+    }
+    postman["owners"] = ["11111111-2222-4333-8444-555555555555"]
+    postman["federatedCredentials"] = {"main": {"repository": "contoso/loader", "branch": "main"}}
+    return dev_config
+
+
+# Inputs that never come from the configuration: other resources' IDs, the tenant's client ID
+# of the new application, and constants of the program.
+NOT_FROM_CONFIG = {
+    "applicationId",
+    "clientId",
+    "principalId",
+    "principalObjectId",
+    "servicePrincipalObjectId",
+    "principalType",
+    "signInAudience",
+    "implicitAccessTokenIssuanceEnabled",
+    "implicitIdTokenIssuanceEnabled",
+    "type",  # the platform: also in the resource's name, which cannot be secret
+    "encoding",
+    "properties",  # Key Vault: the secret value (secret) and the client ID's content type
+}
+
+
+def test_every_input_drawn_from_secret_keys_is_secret(
+    run: Runner, dev_config: dict[str, Any]
+) -> None:
+    result = run(_full_config(dev_config), secret_keys=("applications", "services"))
+    plain = {
+        (r.type.rsplit(":", 1)[-1], key)
+        for r in result.resources
+        if r.custom
+        for key in r.inputs
+        if key not in r.secret_inputs and key not in NOT_FROM_CONFIG
+    }
+    assert plain == set()
+    (assignment, *_) = result.of_type("azure-native:authorization:RoleAssignment")
+    assert {"scope", "description", "roleDefinitionId"} <= assignment.secret_inputs
+    grants = result.of_type(
+        "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant"
+    )
+    assert grants and all("claimValues" in grant.secret_inputs for grant in grants)
+    vault_secrets = result.of_type("azure-native:keyvault:Secret")
+    assert len(vault_secrets) == 2 and all("secretName" in s.secret_inputs for s in vault_secrets)
+    expires = result.named("postman-vault-client-secret").secret_inputs
+    assert {"properties.attributes.expires", "properties.value"} <= expires
+
+
+def test_services_alone_secret_hides_what_derives_from_it(
+    run: Runner, dev_config: dict[str, Any]
+) -> None:
+    result = run(dev_config, secret_keys=("services",))
+    for assignment in result.of_type("azure-native:authorization:RoleAssignment"):
+        assert {"scope", "description", "roleDefinitionId"} <= assignment.secret_inputs
+    assert "displayName" not in result.named("postman").secret_inputs
+    assert "applications.postman.services" in result.secret_output_paths
+
+
+def test_without_secret_keys_inputs_stay_readable(run: Runner, dev_config: dict[str, Any]) -> None:
+    result = run(_full_config(dev_config))
+    secret = {(r.name, key) for r in result.resources for key in r.secret_inputs}
+    assert secret == {
+        ("postman-vault-client-secret", "properties.value"),
+    }
+
+
 # --- 5. privileged built-in roles ----------------------------------------------------------------
 
 

@@ -269,8 +269,14 @@ def short_type(token: str) -> str:
     return ":".join(parts)
 
 
-def build_plan(run: MockRun, *, stack: str, clock: str) -> dict[str, Any]:
-    """The redacted, sorted plan: the one source of both the text and the JSON."""
+def build_plan(
+    run: MockRun, *, stack: str, clock: str, secret_keys: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The redacted, sorted plan: the one source of both the text and the JSON.
+
+    The service-principal lookups name the APIs that ``applications`` asks permissions on,
+    so with that key secret their arguments are withheld like any value derived from it.
+    """
     resources = [
         {
             "urn": r.urn,
@@ -284,7 +290,11 @@ def build_plan(run: MockRun, *, stack: str, clock: str) -> dict[str, Any]:
         }
         for r in run.resources
     ]
-    invokes = [{"token": token, "args": args} for token, args in run.invokes]
+    hide_args = "applications" in set(secret_keys)
+    invokes = [
+        {"token": token, "args": {k: SECRET for k in args} if hide_args else args}
+        for token, args in run.invokes
+    ]
     return {
         "stack": stack,
         "clock": clock,
@@ -678,7 +688,8 @@ def make_plan(
         raise PlanError(str(exc), bare=True) from None  # the program's ConfigError text
     except FakeServiceError as exc:
         raise PlanError(f"the service would reject this plan: {exc}", EXIT_REJECTED) from None
-    return build_plan(run, stack=stack, clock=clock), run, notes
+    plan = build_plan(run, stack=stack, clock=clock, secret_keys=stack_file.secret_keys)
+    return plan, run, notes
 
 
 def use_color(no_color: bool) -> bool:
