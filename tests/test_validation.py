@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from components.azure_roles import PRIVILEGED_ROLES
 from components.config import check_config, load_settings, provider_uri_problem
 from components.errors import ConfigError
+from policy import rules
 from testbed.fake_tenant import TOKEN_SERVICE_PRINCIPAL, FakeTenant
 from testbed.stackfile import StackFileError, load_stack_file
 from tests.conftest import Runner
@@ -356,17 +357,31 @@ def test_owner_given_as_a_custom_role_is_refused() -> None:
 
 
 @pytest.mark.parametrize(("guid", "name"), sorted(PRIVILEGED_ROLES.items()))
-def test_every_privileged_role_is_refused(guid: str, name: str) -> None:
+def test_every_privileged_role_is_refused_by_config_and_policy(guid: str, name: str) -> None:
     assert problems(with_app(roles={"dicom": [guid]})) == [
         f"applications.app.roles.dicom[0]: {guid} is the built-in role {name!r}, which can grant "
         "access or administer resources; a client application gets a data role (FHIR Data "
         "Reader ...) or a custom role with data actions only"
     ]
+    props = {
+        "scope": DICOM_ID,
+        "principalType": "ServicePrincipal",
+        "roleDefinitionId": f"/subscriptions/{SUB}/providers/Microsoft.Authorization/"
+        f"roleDefinitions/{guid}",
+    }
+    assert rules.check_no_privileged_role(rules.ROLE_ASSIGNMENT, props, {}) == [
+        f"roleDefinitionId is the built-in role {name!r}, which can grant access or administer "
+        "resources: a client application holds a FHIR or DICOM data role, or a custom role with "
+        "data actions only."
+    ]
 
 
-def test_data_roles_and_custom_roles_pass() -> None:
+def test_data_roles_and_custom_roles_pass_config_and_policy() -> None:
     reader, custom = "4c8d0bbc-75d3-4935-991f-5f3c56d81508", "11111111-aaaa-4bbb-8ccc-222222222222"
     assert problems(with_app(roles={"fhir": [reader, custom]})) == []
+    for guid in (reader, custom):
+        props = {"roleDefinitionId": f"/subscriptions/{SUB}/providers/x/roleDefinitions/{guid}"}
+        assert rules.check_no_privileged_role(rules.ROLE_ASSIGNMENT, props, {}) == []
 
 
 # --- 6. Key Vault secret names ----------------------------------------------------------------------
