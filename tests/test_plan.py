@@ -221,6 +221,16 @@ def test_diff_across_a_rotation_boundary_replaces_one_password_per_app(
     assert '~ endDate: "2026-12-16T00:00:00Z" => "2027-06-14T00:00:00Z"' in block
     assert "2 to replace; " in out
     assert "8Q~" not in out
+    assert (
+        f"note: the plans use different clocks (2026-11-27T09:00:00Z and {AFTER_ROTATION}): a "
+        "password replaced below may be a rotation, not an edit; rerun with "
+        "--now 2026-11-27T09:00:00Z to see only what the edits change"
+    ) in out.splitlines()
+
+
+def test_diff_with_the_same_clock_has_no_clock_note(dev_plan: dict[str, Any], plan: Plan) -> None:
+    _, out, _ = plan("--stack", "dev", "--now", DEV_NOW, "--diff", str(dev_plan["json_path"]))
+    assert "different clocks" not in out
 
 
 def test_diff_shows_added_and_removed_resources(

@@ -551,6 +551,14 @@ def render_diff(
     lines.append(f"compared with {old_name} (stack {old.get('stack')}, clock {old.get('clock')})")
     if old.get("stack") != plan["stack"]:
         lines.append(f"note: {old_name} is a plan of stack {old.get('stack')!r}")
+    if old.get("clock") != plan["clock"]:
+        # Secret dates follow the clock, so a boundary between the two clocks replaces a
+        # password slot in the diff although no setting changed.
+        lines.append(
+            f"note: the plans use different clocks ({old.get('clock')} and {plan['clock']}): a "
+            "password replaced below may be a rotation, not an edit; rerun with "
+            f"--now {old.get('clock')} to see only what the edits change"
+        )
     entries: list[tuple[str, list[str]]] = []
     for r in diff.added:
         body = input_lines(r, 2)
