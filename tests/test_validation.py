@@ -209,6 +209,18 @@ def test_secret_keys_show_no_value_and_no_key(run: Runner) -> None:
     )
 
 
+def test_warnings_under_a_secret_key_withhold_too(run: Runner, dev_config: dict[str, Any]) -> None:
+    result = run(dev_config, secret_keys=("applications",))
+    assert [m for level, m in result.logs if level == "warning"] == [
+        "applications.<key 2>.secret: two live client secrets on a public client "
+        "(mobileDesktop/spa redirect URIs only); if no confidential flow uses them, set "
+        "`secret: false`",
+        "Note: applications: secret in this stack (`pulumi config set --secret` on any path "
+        "under a key makes the whole key secret), so the messages above show none of its values "
+        "([secret]) or keys (<key N> = the Nth key at that level, in alphabetical order).",
+    ]
+
+
 def test_the_same_mistakes_in_clear_name_what_they_are(run: Runner) -> None:
     config = {"services": _marked_services(), "applications": {f"{MARK}app": _marked_app()}}
     message = run_error(run, config)
