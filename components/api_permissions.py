@@ -1,5 +1,8 @@
 """API permissions by name, and admin consent for them (the portal's "API permissions")."""
 
+from collections.abc import Callable
+from typing import Any
+
 import pulumi
 import pulumi_azuread as azuread
 
@@ -19,6 +22,7 @@ class ApiPermissions(pulumi.ComponentResource):
         service_principal_object_id: pulumi.Input[str],
         accesses: tuple[ApiAccess, ...],
         admin_consent: bool,
+        guard: Callable[[Any], Any] = lambda value: value,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("healthcare-clients:index:ApiPermissions", name, None, opts)
@@ -32,9 +36,10 @@ class ApiPermissions(pulumi.ComponentResource):
                 azuread.ApplicationApiAccess(
                     f"{name}-api-{label}",
                     application_id=application_id,
-                    api_client_id=access.api.app_id,
-                    scope_ids=access.scope_ids or None,
-                    role_ids=access.role_ids or None,
+                    # Which API, and which of its permissions, the settings chose.
+                    api_client_id=guard(access.api.app_id),
+                    scope_ids=guard(access.scope_ids) if access.scope_ids else None,
+                    role_ids=guard(access.role_ids) if access.role_ids else None,
                     opts=child,
                 )
             )
@@ -45,8 +50,8 @@ class ApiPermissions(pulumi.ComponentResource):
                     azuread.ServicePrincipalDelegatedPermissionGrant(
                         f"{name}-consent-{label}",
                         service_principal_object_id=service_principal_object_id,
-                        resource_service_principal_object_id=access.api.object_id,
-                        claim_values=access.scope_names,
+                        resource_service_principal_object_id=guard(access.api.object_id),
+                        claim_values=guard(access.scope_names),
                         opts=child,
                     )
                 )
@@ -54,15 +59,15 @@ class ApiPermissions(pulumi.ComponentResource):
                 self.app_role_assignments.append(
                     azuread.AppRoleAssignment(
                         f"{name}-consent-{label}-{role_name}",
-                        app_role_id=role_id,
+                        app_role_id=guard(role_id),
                         principal_object_id=service_principal_object_id,
-                        resource_object_id=access.api.object_id,
+                        resource_object_id=guard(access.api.object_id),
                         opts=child,
                     )
                 )
         self.register_outputs(
             {
-                "apis": [access.api.app_id for access in accesses],
-                "adminConsent": admin_consent,
+                "apis": guard([access.api.app_id for access in accesses]),
+                "adminConsent": guard(admin_consent),
             }
         )

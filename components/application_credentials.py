@@ -31,10 +31,10 @@ class ApplicationCredentials(pulumi.ComponentResource):
                 application_id=application_id,
                 type="AsymmetricX509Cert",
                 encoding="pem",
-                value=cert.pem,
+                value=guard(cert.pem),
                 # Entra requires the credential's dates to match the certificate's own.
-                start_date=rfc3339(cert.not_before),
-                end_date=rfc3339(cert.not_after),
+                start_date=guard(rfc3339(cert.not_before)),
+                end_date=guard(rfc3339(cert.not_after)),
                 opts=child,
             )
             for key, cert in certificates.items()
@@ -45,11 +45,13 @@ class ApplicationCredentials(pulumi.ComponentResource):
         }
         self.register_outputs(
             {
-                "certificates": {
-                    key: {"thumbprint": cert.thumbprint, "endDate": rfc3339(cert.not_after)}
-                    for key, cert in certificates.items()
-                },
-                "federatedCredentials": sorted(federated_credentials),
+                "certificates": guard(
+                    {
+                        key: {"thumbprint": cert.thumbprint, "endDate": rfc3339(cert.not_after)}
+                        for key, cert in certificates.items()
+                    }
+                ),
+                "federatedCredentials": guard(sorted(federated_credentials)),
             }
         )
 
@@ -70,11 +72,11 @@ class ApplicationCredentials(pulumi.ComponentResource):
         return azuread.ApplicationFederatedIdentityCredential(
             f"{name}-fic-{digest}",
             application_id=application_id,
-            display_name=f"{key}-{digest}",
+            display_name=guard(f"{key}-{digest}"),
             description=guard(cred.description) if cred.description else None,
             issuer=guard(cred.issuer),
             subject=guard(cred.subject),
-            audiences=list(cred.audiences),
+            audiences=guard(list(cred.audiences)),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 delete_before_replace=True,

@@ -29,7 +29,7 @@ class AuthenticationPlatforms(pulumi.ComponentResource):
         self.fallback_public_client = azuread.ApplicationFallbackPublicClient(
             f"{name}-public-client-flows",
             application_id=application_id,
-            enabled=public_client_flows,
+            enabled=guard(public_client_flows),
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         self.redirects = {
@@ -44,7 +44,7 @@ class AuthenticationPlatforms(pulumi.ComponentResource):
         }
         self.register_outputs(
             {
-                "publicClientFlows": public_client_flows,
+                "publicClientFlows": guard(public_client_flows),
                 "platforms": sorted(self.redirects),
             }
         )

@@ -63,7 +63,7 @@ class ClientApplication(pulumi.ComponentResource):
             azuread.ApplicationOwner(
                 f"{name}-owner-{owner}",
                 application_id=self.registration.id,
-                owner_object_id=owner,
+                owner_object_id=guard(owner),
                 opts=child,
             )
             for owner in settings.owners
@@ -73,7 +73,7 @@ class ClientApplication(pulumi.ComponentResource):
         self.service_principal = azuread.ServicePrincipal(
             f"{name}-sp",
             client_id=self.registration.client_id,
-            owners=[context.deployer_object_id, *settings.owners],
+            owners=guard([context.deployer_object_id, *settings.owners]),
             opts=child,
         )
         self.platforms = AuthenticationPlatforms(
@@ -94,6 +94,7 @@ class ClientApplication(pulumi.ComponentResource):
                 settings=secret,
                 now=context.now,
                 key_vault=settings.key_vault,
+                guard=guard,
                 opts=child,
             )
             if secret is not None
@@ -118,6 +119,7 @@ class ClientApplication(pulumi.ComponentResource):
                 service_principal_object_id=self.service_principal.object_id,
                 accesses=accesses,
                 admin_consent=settings.admin_consent,
+                guard=guard,
                 opts=child,
             )
             if accesses
@@ -131,6 +133,7 @@ class ClientApplication(pulumi.ComponentResource):
                 principal_id=self.service_principal.object_id,
                 grants=app.roles,
                 services=services,
+                guard=context.guard("applications", "services"),
                 opts=child,
             )
             if app.roles
@@ -146,18 +149,20 @@ class ClientApplication(pulumi.ComponentResource):
             "tenantId": tenant_id,
             "applicationObjectId": self.registration.object_id,
             "servicePrincipalObjectId": self.service_principal.object_id,
-            "clientSecretExpiresAt": self.secret.expires_at if self.secret else None,
-            "secrets": self.secret.secrets if self.secret else [],
+            "clientSecretExpiresAt": guard(self.secret.expires_at) if self.secret else None,
+            "secrets": guard(self.secret.secrets) if self.secret else [],
             "tokenEndpoint": healthcare.token_endpoint_v2(tenant_id),
             "tokenEndpointV1": healthcare.token_endpoint_v1(tenant_id),
-            "services": {
-                service_name: {
-                    "kind": services[service_name].kind,
-                    "url": services[service_name].endpoint_url,
-                    "audience": services[service_name].token_audience,
-                    "scope": services[service_name].scope,
+            "services": context.guard("applications", "services")(
+                {
+                    service_name: {
+                        "kind": services[service_name].kind,
+                        "url": services[service_name].endpoint_url,
+                        "audience": services[service_name].token_audience,
+                        "scope": services[service_name].scope,
+                    }
+                    for service_name in app.reachable_services
                 }
-                for service_name in app.reachable_services
-            },
+            ),
         }
         self.register_outputs(self.outputs)

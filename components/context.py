@@ -31,10 +31,12 @@ class StackContext:
     tenant: TenantView
     settings: StackSettings
 
-    def guard(self, config_key: str) -> Callable[[T], "pulumi.Input[T]"]:
-        """Wrap values that came from a secret config key, so they stay secret in state.
+    def guard(self, *config_keys: str) -> Callable[[T], "pulumi.Input[T]"]:
+        """Wrap values drawn from any of these config keys, so that they stay secret in
+        state and diffs when one of the keys is secret.
 
         Pulumi marks secret-ness per top-level key: one ``--secret`` leaf under
-        ``applications`` makes the whole key secret, and so every input drawn from it.
+        ``applications`` makes the whole key secret, and so every input derived from it,
+        down to IDs looked up by a name it holds and dates computed from its settings.
         """
-        return _secret if config_key in self.settings.secret_keys else _keep
+        return _secret if set(config_keys) & self.settings.secret_keys else _keep

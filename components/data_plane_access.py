@@ -1,5 +1,8 @@
 """Azure RBAC data roles on FHIR and DICOM services for an application's service principal."""
 
+from collections.abc import Callable
+from typing import Any
+
 import pulumi
 from pulumi_azure_native import authorization
 
@@ -20,6 +23,7 @@ class DataPlaneAccess(pulumi.ComponentResource):
         principal_id: pulumi.Input[str],
         grants: tuple[RoleGrant, ...],
         services: dict[str, ServiceSettings],
+        guard: Callable[[Any], Any] = lambda value: value,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("healthcare-clients:index:DataPlaneAccess", name, None, opts)
@@ -31,21 +35,25 @@ class DataPlaneAccess(pulumi.ComponentResource):
             self.assignments.append(
                 authorization.RoleAssignment(
                     f"{name}-{grant.service}-{_slug(grant.role_name)}",
-                    scope=resource.resource_id,
+                    scope=guard(resource.resource_id),
                     principal_id=principal_id,
                     # Stated, not looked up: ARM's lookup of a just-created principal fails
                     # with PrincipalNotFound while Entra replicates it.
                     principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
-                    role_definition_id=healthcare.role_definition_id(
-                        resource.subscription_id, grant.role_guid
+                    role_definition_id=guard(
+                        healthcare.role_definition_id(resource.subscription_id, grant.role_guid)
                     ),
-                    role_assignment_name=healthcare.role_assignment_name(
-                        stack, name, resource.resource_id, grant.role_guid
+                    role_assignment_name=guard(
+                        healthcare.role_assignment_name(
+                            stack, name, resource.resource_id, grant.role_guid
+                        )
                     ),
-                    description=f"healthcare-clients: {name} holds {grant.role_name} on {grant.service}",
+                    description=guard(
+                        f"healthcare-clients: {name} holds {grant.role_name} on {grant.service}"
+                    ),
                     opts=child,
                 )
             )
         self.register_outputs(
-            {"roles": [f"{grant.service}: {grant.role_name}" for grant in grants]}
+            {"roles": guard([f"{grant.service}: {grant.role_name}" for grant in grants])}
         )

@@ -9,6 +9,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
+from components.errors import Invalid, Plain
+
 ServiceKind = Literal["fhir", "dicom", "api-for-fhir"]
 SERVICE_KINDS: tuple[ServiceKind, ...] = ("fhir", "dicom", "api-for-fhir")
 
@@ -49,10 +51,11 @@ WELL_KNOWN_APIS: dict[str, WellKnownApi] = {
             "azure-api-for-dicom",
             "75e725bf-66ce-4cea-9b9a-5c4caae57f33",
             "Azure API for DICOM",
-            "The DICOM API's service principal exists only once a DICOM service has been "
-            "deployed in the tenant (the portal's 'Azure API for DICOM' search is empty "
-            "until then). Deploy the DICOM service first, or create the service principal "
-            "with `az ad sp create --id 75e725bf-66ce-4cea-9b9a-5c4caae57f33`.",
+            "It appears in a tenant only once a DICOM service is "
+            "deployed there, or when someone creates it by hand (until then the portal's "
+            "'Azure API for DICOM' search is empty). Fix: deploy the DICOM service in this "
+            "tenant first, or create the service principal with "
+            "`az ad sp create --id 75e725bf-66ce-4cea-9b9a-5c4caae57f33`, then rerun.",
         ),
         WellKnownApi(
             "microsoft-graph",
@@ -137,20 +140,21 @@ class HealthcareResource:
         return DICOM_AUDIENCE if self.kind == "dicom" else self.default_url
 
 
-# Applied with fullmatch (a trailing newline must not pass as part of the ID).
+# Applied with fullmatch (a trailing newline must not pass as part of the ID). Names are
+# matched loosely here and checked one by one below, so a short workspace name is reported
+# as a bad name, not as a resource ID of the wrong shape.
 _PREFIX = (
     r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
     r"/providers/Microsoft\.HealthcareApis/"
 )
-_NAME = r"[A-Za-z0-9][A-Za-z0-9-]{1,48}[A-Za-z0-9]"
 _SHAPES: dict[ServiceKind, re.Pattern[str]] = {
     "fhir": re.compile(
-        _PREFIX + rf"workspaces/(?P<ws>{_NAME})/fhirservices/(?P<name>{_NAME})", re.I
+        _PREFIX + r"workspaces/(?P<ws>[^/\s]+)/fhirservices/(?P<name>[^/\s]+)", re.I
     ),
     "dicom": re.compile(
-        _PREFIX + rf"workspaces/(?P<ws>{_NAME})/dicomservices/(?P<name>{_NAME})", re.I
+        _PREFIX + r"workspaces/(?P<ws>[^/\s]+)/dicomservices/(?P<name>[^/\s]+)", re.I
     ),
-    "api-for-fhir": re.compile(_PREFIX + rf"services/(?P<name>{_NAME})", re.I),
+    "api-for-fhir": re.compile(_PREFIX + r"services/(?P<name>[^/\s]+)", re.I),
 }
 SHAPE_EXAMPLES: dict[ServiceKind, str] = {
     "fhir": "/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.HealthcareApis/workspaces/<ws>/fhirservices/<name>",
@@ -158,6 +162,8 @@ SHAPE_EXAMPLES: dict[ServiceKind, str] = {
     "api-for-fhir": "/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.HealthcareApis/services/<name>",
 }
 _RG_RE = re.compile(r"[-\w.()]{1,90}")
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{1,48}[A-Za-z0-9]")
+NAME_RULE = "3-50 letters, digits and '-', starting and ending with a letter or digit"
 
 
 def kind_of_resource_id(resource_id: str) -> ServiceKind | None:
@@ -168,23 +174,30 @@ def kind_of_resource_id(resource_id: str) -> ServiceKind | None:
 
 
 def parse_resource_id(resource_id: str, kind: ServiceKind) -> HealthcareResource:
-    """Parse a service's ARM ID, raising ValueError with a message a user can act on."""
+    """Parse a service's ARM ID, raising ``Invalid`` with a message a user can act on."""
     match = _SHAPES[kind].fullmatch(resource_id)
     if match is None:
         actual = kind_of_resource_id(resource_id)
         if actual is not None:
-            raise ValueError(f"is the ID of a '{actual}' service, but kind is '{kind}'")
-        raise ValueError(f"is not a {kind} resource ID; expected {SHAPE_EXAMPLES[kind]}")
+            raise Invalid("is the ID of a {} service, but kind is {}", actual, kind)
+        raise Invalid(
+            "is not a {} resource ID; expected {}", Plain(kind), Plain(SHAPE_EXAMPLES[kind])
+        )
     sub, rg = match["sub"], match["rg"]
     if not is_guid(sub):
-        raise ValueError(f"subscription '{sub}' is not a GUID")
+        raise Invalid("subscription {} is not a GUID", sub)
     if not _RG_RE.fullmatch(rg) or rg.endswith("."):
-        raise ValueError(f"resource group '{rg}' is not a valid resource group name")
+        raise Invalid("resource group {} is not a valid resource group name", rg)
+    workspace = match.groupdict().get("ws")
+    if workspace is not None and not _NAME_RE.fullmatch(workspace):
+        raise Invalid(f"workspace name {{}} is not valid: {NAME_RULE}", workspace)
+    if not _NAME_RE.fullmatch(match["name"]):
+        raise Invalid(f"service name {{}} is not valid: {NAME_RULE}", match["name"])
     return HealthcareResource(
         kind=kind,
         subscription_id=sub.lower(),
         resource_group=rg,
-        workspace=match.groupdict().get("ws"),
+        workspace=workspace,
         name=match["name"],
         resource_id=resource_id,
     )

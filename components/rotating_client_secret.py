@@ -1,5 +1,6 @@
 """Client secrets that rotate without downtime: two slots, one generation apart (DESIGN 5)."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -30,9 +31,12 @@ class RotatingClientSecret(pulumi.ComponentResource):
         settings: SecretSettings,
         now: datetime,
         key_vault: KeyVaultSettings | None = None,
+        guard: Callable[[Any], Any] = lambda value: value,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("healthcare-clients:index:RotatingClientSecret", name, None, opts)
+        # Every date and name below derives from the application's settings.
+        self._guard = guard
         child = pulumi.ResourceOptions(parent=self)
         # A replaced or removed password leaves the stack but stays in Entra until its own end
         # date: create-before-delete protects one slot, not the pair, and a stack left idle
@@ -47,14 +51,18 @@ class RotatingClientSecret(pulumi.ComponentResource):
                 password = azuread.ApplicationPassword(
                     f"{name}-secret-{state.slot}",
                     application_id=application_id,
-                    display_name=f"healthcare-clients slot {state.slot}, generation {state.generation}",
+                    display_name=guard(
+                        f"healthcare-clients slot {state.slot}, generation {state.generation}"
+                    ),
                     # The start date is left to Entra (the moment of creation); the end
                     # derives from the generation only, so reruns register identical inputs.
-                    end_date=rfc3339(state.end_date),
-                    rotate_when_changed={
-                        "generation": str(state.generation),
-                        "generationStart": rfc3339(state.generation_start),
-                    },
+                    end_date=guard(rfc3339(state.end_date)),
+                    rotate_when_changed=guard(
+                        {
+                            "generation": str(state.generation),
+                            "generationStart": rfc3339(state.generation_start),
+                        }
+                    ),
                     opts=released,
                 )
                 slots.append((state, password))
@@ -67,8 +75,8 @@ class RotatingClientSecret(pulumi.ComponentResource):
                 f"{name}-secret",
                 application_id=application_id,
                 display_name="healthcare-clients fixed dates",
-                start_date=rfc3339(settings.start),
-                end_date=rfc3339(settings.end),
+                start_date=guard(rfc3339(settings.start)),
+                end_date=guard(rfc3339(settings.end)),
                 opts=released,
             )
             slots.append((None, active))
@@ -95,8 +103,8 @@ class RotatingClientSecret(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "clientSecret": self.client_secret,
-                "expiresAt": self.expires_at,
-                "secrets": self.secrets,
+                "expiresAt": guard(self.expires_at),
+                "secrets": guard(self.secrets),
             }
         )
 
@@ -111,27 +119,28 @@ class RotatingClientSecret(pulumi.ComponentResource):
         # Only stacks that deliver to a vault pay this import.
         from pulumi_azure_native import keyvault
 
+        guard = self._guard
         secret = keyvault.Secret(
             f"{name}-vault-client-secret",
-            resource_group_name=vault.resource_group,
-            vault_name=vault.vault_name,
-            secret_name=vault.secret_name or f"{name}-client-secret",
+            resource_group_name=guard(vault.resource_group),
+            vault_name=guard(vault.vault_name),
+            secret_name=guard(vault.secret_name or f"{name}-client-secret"),
             properties=keyvault.SecretPropertiesArgs(
                 value=self.client_secret,
                 content_type=pulumi.Output.from_input(client_id).apply(
                     lambda cid: KEY_VAULT_CONTENT_TYPE.format(client_id=cid)
                 ),
                 attributes=keyvault.SecretAttributesArgs(
-                    enabled=True, expires=int(end_date.timestamp())
+                    enabled=True, expires=guard(int(end_date.timestamp()))
                 ),
             ),
             opts=child,
         )
         client = keyvault.Secret(
             f"{name}-vault-client-id",
-            resource_group_name=vault.resource_group,
-            vault_name=vault.vault_name,
-            secret_name=vault.client_id_secret_name or f"{name}-client-id",
+            resource_group_name=guard(vault.resource_group),
+            vault_name=guard(vault.vault_name),
+            secret_name=guard(vault.client_id_secret_name or f"{name}-client-id"),
             properties=keyvault.SecretPropertiesArgs(
                 value=client_id, content_type="Entra application (client) ID"
             ),

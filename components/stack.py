@@ -9,14 +9,15 @@ from pulumi.runtime import config as runtime_config
 
 from components import PROJECT, clock
 from components.client_application import ClientApplication
-from components.config import StackSettings, deployer_among_owners, load_settings
+from components.config import Checked, check_config, deployer_among_owners
 from components.context import StackContext
-from components.errors import ConfigError, Problem
-from components.tenant import ApiAccess, read_tenant, resolve_permissions
+from components.errors import Problem
+from components.tenant import ApiAccess, api_problems, read_tenant, resolve_permissions
 
 
-def read_stack_config() -> tuple[dict[str, Any], frozenset[str]]:
-    """Every ``healthcare-clients:*`` key the CLI passed, parsed from JSON where it is JSON.
+def read_stack_config() -> tuple[dict[str, Any], frozenset[str], tuple[str, ...]]:
+    """Every ``healthcare-clients:*`` key the CLI passed, parsed from JSON where it is JSON,
+    which of them are secret, and the full names of the keys in other namespaces.
 
     The SDK has no public "list all keys" call, and unknown keys must be reported, so this
     reads the same two sources ``pulumi.Config`` does.
@@ -34,23 +35,27 @@ def read_stack_config() -> tuple[dict[str, Any], frozenset[str]]:
             raw[key] = value  # a plain string value
         if runtime_config.is_config_secret(full_key):
             secret.add(key)
-    return raw, frozenset(secret)
+    foreign = tuple(sorted(k for k in keys if not k.startswith(prefix)))
+    return raw, frozenset(secret), foreign
 
 
-def load_stack_settings() -> StackSettings:
-    raw, secret_keys = read_stack_config()
-    return load_settings(
+def check_stack_config() -> Checked:
+    """The stack's config, checked as far as it can be without the tenant."""
+    raw, secret_keys, foreign = read_stack_config()
+    return check_config(
         raw,
         now=clock.now(),
         base_dir=Path.cwd(),
         secret_keys=secret_keys,
+        foreign_keys=foreign,
     )
 
 
-def _not_the_deployer(caller: str, deployer: str) -> Problem:
+def _not_the_deployer(caller: str, deployer: str, secret: bool) -> Problem:
+    configured = "[secret]" if secret else deployer
     return Problem(
         "deployerObjectId",
-        f"`pulumi up` runs as {caller}, not as the configured deploying identity {deployer}. "
+        f"`pulumi up` runs as {caller}, not as the configured deploying identity {configured}. "
         f"Entra would make {caller} the owner of every application created now, and the "
         "deploying identity (Application.ReadWrite.OwnedBy) could not manage them afterwards. "
         "Run `pulumi up` as the deploying identity, or change deployerObjectId to this identity "
@@ -58,24 +63,36 @@ def _not_the_deployer(caller: str, deployer: str) -> Problem:
     )
 
 
-def build_stack(settings: StackSettings) -> dict[str, Any]:
-    """Resolve against the tenant, then register one ClientApplication per config entry."""
-    for warning in settings.warnings:
+def build_stack(checked: Checked) -> dict[str, Any]:
+    """Resolve against the tenant, then register one ClientApplication per config entry.
+
+    The tenant is read even when the configuration has problems, so that the names only it
+    can check are reported in the same run; one ConfigError then lists everything.
+    """
+    for warning in checked.warnings:
         pulumi.log.warn(warning)
-    tenant = read_tenant(settings.distinct_api_app_ids())
+    if checked.warnings and checked.notes:
+        pulumi.log.warn(f"Note: {checked.notes[0]}")
+    tenant = read_tenant(checked.api_app_ids())
     problems: list[Problem] = []
-    deployer = settings.deployer_object_id or tenant.caller_object_id
-    if settings.deployer_object_id is None:
-        for name, app in settings.applications.items():
-            problems += deployer_among_owners(name, app.settings.owners, deployer)
+    deployer = checked.deployer_object_id or tenant.caller_object_id
+    if checked.deployer_object_id is None:
+        for app in checked.apps:
+            problems += deployer_among_owners(app.path, app.owners, deployer, app.say)
     elif deployer != tenant.caller_object_id and not pulumi.runtime.is_dry_run():
-        problems.append(_not_the_deployer(tenant.caller_object_id, deployer))
+        problems.append(
+            _not_the_deployer(
+                tenant.caller_object_id, deployer, "deployerObjectId" in checked.secret_keys
+            )
+        )
+    problems += api_problems(checked.apps, tenant)
     accesses: dict[str, tuple[ApiAccess, ...]] = {}
-    for name, app in settings.applications.items():
-        accesses[name], found = resolve_permissions(app, tenant)
+    for app in checked.apps:
+        accesses[app.name], found = resolve_permissions(app, tenant)
         problems += found
-    if problems:
-        raise ConfigError(sorted(problems))
+    settings = checked.settings
+    if problems or settings is None:
+        raise checked.error(problems)
 
     context = StackContext(
         stack=pulumi.get_stack(),

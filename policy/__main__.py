@@ -21,7 +21,7 @@ PolicyPack(
     description=(
         "Guardrails for Entra ID client applications of Azure Health Data Services: "
         "single-tenant, no implicit grant, expiring secrets, https redirects, "
-        "HealthcareApis-scoped RBAC, exact federated subjects."
+        "HealthcareApis-scoped RBAC without privileged roles, exact federated subjects."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     policies=list(POLICIES),

@@ -32,6 +32,7 @@ _SEVERITY = {
     rules.NO_LEGACY_APPLICATION: Severity.HIGH,
     rules.REDIRECT_URIS: Severity.HIGH,
     rules.ROLE_ASSIGNMENT_SCOPE: Severity.CRITICAL,
+    rules.NO_PRIVILEGED_ROLE: Severity.CRITICAL,
     rules.FEDERATED_SUBJECT: Severity.CRITICAL,
 }
 

@@ -27,6 +27,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from components import provider_resources as resource_types
+from components.azure_roles import privileged_role
 
 # --- resource types (the engine's type tokens) -------------------------------------------------
 
@@ -47,6 +48,7 @@ PASSWORD_LIFETIME: Final = "entra-password-max-lifetime"  # noqa: S105
 NO_LEGACY_APPLICATION: Final = "entra-no-legacy-application"
 REDIRECT_URIS: Final = "entra-redirect-uris-https-or-loopback"
 ROLE_ASSIGNMENT_SCOPE: Final = "healthcare-role-assignment-scope"
+NO_PRIVILEGED_ROLE: Final = "healthcare-role-assignment-no-privileged-role"
 FEDERATED_SUBJECT: Final = "entra-federated-subject-exact"
 MIN_OWNERS: Final = "entra-min-owners"
 
@@ -301,6 +303,25 @@ def check_role_assignment(resource_type: str, props: Props, config: Config) -> l
     return messages
 
 
+def check_no_privileged_role(resource_type: str, props: Props, config: Config) -> list[str]:
+    """No built-in role that can grant access or administer resources (Owner, Contributor, User
+    Access Administrator ...: ``components.azure_roles``), whatever the config called it."""
+    if resource_type != ROLE_ASSIGNMENT:
+        return []
+    role = props.get("roleDefinitionId")
+    if is_unknown(role) or not isinstance(role, str):
+        return []
+    name = privileged_role(role.rstrip("/").rsplit("/", 1)[-1])
+    if name is None:
+        return []
+    # The message names the role, not the ID: the ID carries the subscription.
+    return [
+        f"roleDefinitionId is the built-in role {name!r}, which can grant access or administer "
+        "resources: a client application holds a FHIR or DICOM data role, or a custom role with "
+        "data actions only."
+    ]
+
+
 def check_federated_subject(resource_type: str, props: Props, config: Config) -> list[str]:
     """Federated identity credential subjects are exact: no ``*`` or ``?`` wildcards."""
     if resource_type != FEDERATED_CREDENTIAL:
@@ -458,6 +479,13 @@ RESOURCE_RULES: Final[tuple[RuleSpec, ...]] = (
         "Role assignments target Microsoft.HealthcareApis scopes and service principals only.",
         (ROLE_ASSIGNMENT,),
         check_role_assignment,
+    ),
+    RuleSpec(
+        NO_PRIVILEGED_ROLE,
+        "Role assignments never use a built-in role that can grant access or administer "
+        "resources (Owner, Contributor, User Access Administrator ...).",
+        (ROLE_ASSIGNMENT,),
+        check_no_privileged_role,
     ),
     RuleSpec(
         FEDERATED_SUBJECT,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import grpc  # type: ignore[import-untyped]
 import pulumi
 from pulumi.runtime import rpc
 
@@ -48,6 +49,21 @@ TOKEN_SERVICE_PRINCIPAL = GET_SERVICE_PRINCIPAL
 
 class FakeServiceError(Exception):
     """What the real provider or service would answer with an error."""
+
+
+class InvokeError(grpc.RpcError):  # type: ignore[misc]
+    """A failed invoke as the engine hands it to the SDK: the provider's error in a gRPC
+    status (the bridge returns a data source's failure as an error, not as check failures)."""
+
+    def __init__(self, details: str) -> None:
+        super().__init__(details)
+        self._details = details
+
+    def code(self) -> Any:
+        return grpc.StatusCode.UNKNOWN
+
+    def details(self) -> str:
+        return self._details
 
 
 def unwrap_secrets(value: Any) -> Any:
@@ -199,9 +215,7 @@ class FakeTenant(pulumi.runtime.Mocks):
         try:
             return self.tenant.invoke(args.token, unwrap_secrets(dict(args.args)))
         except ProviderError as exc:
-            # A failed invoke reaches the program as an exception from the SDK; raising here
-            # would instead crash the mock monitor's RPC.
-            return {}, [("", str(exc))]
+            raise InvokeError(str(exc)) from None
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs

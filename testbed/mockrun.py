@@ -11,7 +11,9 @@ import json
 import logging
 import os
 import runpy
+import threading
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,6 +190,22 @@ def run_program(
     monitor = RecordingMonitor(tenant)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    # The SDK runs every RPC in the loop's default executor, and the mock monitor gives each
+    # worker thread an event loop of its own (pulumi.runtime.sync_await._ensure_event_loop)
+    # that nothing closes. Collected later, at exit or mid-test, such a loop closes itself
+    # after its self-pipe socket is gone: "Exception ignored in BaseEventLoop.__del__ ...
+    # Invalid file descriptor: -1". So the workers get their loops here, and both the
+    # workers and their loops are closed with the run.
+    worker_loops: list[asyncio.AbstractEventLoop] = []
+    lock = threading.Lock()
+
+    def _worker_loop() -> None:
+        worker = asyncio.new_event_loop()
+        asyncio.set_event_loop(worker)
+        with lock:
+            worker_loops.append(worker)
+
+    loop.set_default_executor(ThreadPoolExecutor(initializer=_worker_loop))
     outputs: dict[str, Any] = {}
     secret_paths: set[str] = set()
     try:
@@ -223,7 +241,10 @@ def run_program(
             task.cancel()
         if pending:
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_default_executor())  # joins the workers
         loop.close()
+        for worker in worker_loops:
+            worker.close()
         asyncio.set_event_loop(None)
         logger.removeHandler(handler)
     return MockRun(

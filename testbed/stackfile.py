@@ -21,23 +21,29 @@ class StackFileError(ValueError):
     """The stack file is missing or is not valid YAML for a Pulumi stack."""
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """YAML 1.1 silently keeps the last of two equal keys; a reviewed stack file must not."""
+def _duplicate_key(node: yaml.Node, path: str = "") -> tuple[str, int] | None:
+    """The first key written twice in one mapping, as a key path, and its line.
 
-
-def _construct_mapping(
-    loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False
-) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise StackFileError(f"line {key_node.start_mark.line + 1}: duplicate key {key!r}")
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    YAML 1.1 silently keeps the last of two equal keys; a reviewed stack file must not. The
+    check walks the composed nodes, so it knows where in the document each key sits.
+    """
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child = f"{path}.{key}" if path else key
+            if key in seen:
+                return child, key_node.start_mark.line + 1
+            seen.add(key)
+            found = _duplicate_key(value_node, child)
+            if found:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found = _duplicate_key(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,9 @@ class StackFile:
     config: dict[str, Any]  # keys without the project prefix
     secret_keys: tuple[str, ...]
     other_namespaces: tuple[str, ...]
+    # Keys of other namespaces, with their namespace (``azuread:tenantId``): the program
+    # reads them only to spot a misspelt project namespace.
+    other_keys: tuple[str, ...] = ()
 
 
 def _redact(value: Any) -> tuple[Any, bool]:
@@ -71,7 +80,15 @@ def load_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> StackFile:
     except OSError as exc:
         raise StackFileError(f"cannot read {path.name}: {exc.strerror}") from None
     try:
-        document = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        duplicate = _duplicate_key(node) if node is not None else None
+        if duplicate:
+            key_path, line = duplicate
+            raise StackFileError(
+                f"{path.name}, line {line}: duplicate key {key_path}; YAML would silently keep "
+                "only the last one: merge the two"
+            )
+        document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise StackFileError(f"{path.name} is not valid YAML: {exc}") from None
     if document is None:
@@ -81,12 +98,16 @@ def load_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> StackFile:
     config: dict[str, Any] = {}
     secret_keys: list[str] = []
     others: set[str] = set()
+    other_keys: list[str] = []
     for full_key, value in (document.get("config") or {}).items():
         namespace, _, key = str(full_key).partition(":")
         if namespace != PROJECT or not key:
             others.add(namespace)
+            other_keys.append(str(full_key))
             continue
         config[key], secret = _redact(value)
         if secret:
             secret_keys.append(key)
-    return StackFile(path, config, tuple(secret_keys), tuple(sorted(others)))
+    return StackFile(
+        path, config, tuple(secret_keys), tuple(sorted(others)), tuple(sorted(other_keys))
+    )

@@ -334,14 +334,21 @@ def test_unknown_names_in_every_application_are_reported_together(
     assert "applications.postman.apiPermissions.dicom[0]: 'nope'" in message
 
 
+DICOM_MISSING_FIX = (
+    "It appears in a tenant only once a DICOM service is deployed there, or when someone "
+    "creates it by hand (until then the portal's 'Azure API for DICOM' search is empty). Fix: "
+    "deploy the DICOM service in this tenant first, or create the service principal with "
+    f"`az ad sp create --id {DICOM}`, then rerun."
+)
+
+
 def test_missing_dicom_service_principal(run: Runner, dev_config: dict[str, Any]) -> None:
     tenant = FakeTenant(missing_apis=[DICOM])
     message = expect_config_error(run, dev_config, tenant)
-    (line,) = [line for line in message.splitlines() if "apiPermissions" in line]
-    assert line.startswith("  - applications.postman.apiPermissions.dicom: ")
-    assert f"Azure API for DICOM ({DICOM})" in line
-    assert "only once a DICOM service has been deployed in the tenant" in line
-    assert f"`az ad sp create --id {DICOM}`" in line
+    assert message.splitlines()[1] == (
+        f"  - the tenant has no service principal for Azure API for DICOM ({DICOM}), needed by "
+        f"applications.postman.apiPermissions.dicom. {DICOM_MISSING_FIX}"
+    )
     # the lookup was made once, and nothing after it
     assert tenant.invokes[-1] == (TOKEN_SERVICE_PRINCIPAL, {"clientId": DICOM})
 
@@ -361,8 +368,9 @@ def test_missing_service_principal_of_a_raw_app_id(run: Runner, dev_config: dict
     config = single_app(dev_config, apiPermissions={unknown_api: ["read"]})
     message = expect_config_error(run, config, FakeTenant())
     assert (
-        f"applications.client.apiPermissions.{unknown_api}: the tenant has no service principal "
-        f"for API {unknown_api}. Create it with `az ad sp create --id {unknown_api}`"
+        f"  - the tenant has no service principal for API {unknown_api}, needed by "
+        f"applications.client.apiPermissions.{unknown_api}. Create it with "
+        f"`az ad sp create --id {unknown_api}`, or check the application ID.\n"
     ) in message
 
 
@@ -372,5 +380,10 @@ def test_a_failed_lookup_is_reported_with_its_cause(
     # OwnedBy alone cannot read other service principals (Application.Read.All can).
     tenant = FakeTenant(graph_permissions=["Application.ReadWrite.OwnedBy"])
     message = expect_config_error(run, dev_config, tenant)
-    assert f"applications.postman.apiPermissions.dicom: looking up API {DICOM} failed" in message
-    assert "Insufficient privileges" in message
+    assert message.splitlines()[1] == (
+        f"  - looking up the service principal of Azure API for DICOM ({DICOM}) (for "
+        "applications.postman.apiPermissions.dicom) failed: unexpected status 403 (403 "
+        "Forbidden) with error: Authorization_RequestDenied: Insufficient privileges to "
+        "complete the operation. Check that the deploying identity may read service "
+        "principals (Application.Read.All)."
+    )

@@ -651,6 +651,13 @@ def test_directory_as_stack_output(workdir: Path, capsys: Any, monkeypatch: Any)
             '{"other": 1, "apps": {}}',
             "error: the stack output has no 'applications' key (keys: apps, other)\n",
         ),
+        (
+            '{"stack": "dev", "resources": [], "outputs": {"applications": {}}}',
+            "error: the input has no 'applications' key (keys: outputs, resources, stack): it is "
+            "an offline plan (`tools.plan --json`), whose stack outputs are under its 'outputs' "
+            "key, with the fake tenant's IDs and the secrets redacted. Pass that object, e.g. "
+            "`jq .outputs plan.json | .venv/bin/python -m tools.clientfiles ...`\n",
+        ),
         ('{"applications": []}', "error: 'applications' in the stack output is not an object\n"),
         (
             '{"applications": {"postman": 3}}',

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from components.config import load_settings
 from components.errors import ConfigError
-from testbed.fake_tenant import FakeTenant
+from testbed.fake_tenant import TOKEN_CLIENT_CONFIG, TOKEN_SERVICE_PRINCIPAL, FakeTenant
 from testbed.mockrun import run_program
 
 NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)
@@ -154,10 +154,10 @@ def test_presets_expand_and_duplicates_collapse_in_order() -> None:
         "https://x.example.com/a?b=c",
     ],
 )
-def test_web_and_spa_uris_accepted(uri: str) -> None:
-    app = load(with_app(redirectUris={"web": [uri], "spa": [uri]})).applications["app"]
-    assert app.settings.redirect_uris.web == (uri,)
-    assert app.settings.redirect_uris.spa == (uri,)
+@pytest.mark.parametrize("platform", ["web", "spa"])
+def test_web_and_spa_uris_accepted(uri: str, platform: str) -> None:
+    app = load(with_app(redirectUris={platform: [uri]})).applications["app"]
+    assert getattr(app.settings.redirect_uris, platform) == (uri,)
 
 
 @pytest.mark.parametrize(
@@ -266,8 +266,8 @@ def test_custom_dates_imply_rotation_none() -> None:
     [
         ({"rotation": "none", "start": "2026-11-01"}, "needs custom end"),
         (
-            {"rotation": "none", "start": "2026-11-01", "end": "2026-10-01"},
-            "end must be after start",
+            {"rotation": "none", "start": "2027-03-01", "end": "2027-02-01"},
+            "applications.app.secret.end: must be after start",
         ),
         ({"rotation": "none", "start": "2026-01-01", "end": "2028-06-01"}, "at most 24 months"),
         ({"rotation": "none", "start": "2026-01-01", "end": "2026-06-01"}, "ended on 2026-06-01"),
@@ -433,7 +433,9 @@ def test_five_mistakes_are_reported_together_and_nothing_is_registered(
     assert "(5 problems)" in message
     assert "Traceback" not in message
     assert tenant.applications == {}
-    assert tenant.invokes == []  # validation failed before any lookup
+    assert tenant.created_sps == {}
+    # The tenant is read in the same run (names only it can check), and only read.
+    assert {token for token, _ in tenant.invokes} <= {TOKEN_CLIENT_CONFIG, TOKEN_SERVICE_PRINCIPAL}
 
 
 def test_cross_key_mistakes_are_reported_once_the_keys_parse(dev_config: dict[str, Any]) -> None:

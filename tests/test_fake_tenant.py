@@ -221,3 +221,20 @@ def test_faults_fail_the_nth_operation_and_are_logged() -> None:
         ("create-failed", "two"),
         ("create", "three"),
     ]
+
+
+def test_a_redirect_uri_belongs_to_one_platform_of_an_application() -> None:
+    t = tenant()
+    app_id = registration(t)
+    uri = "https://app.contoso.example/callback"
+    t.create(
+        types.REDIRECT_URIS.token,
+        "web",
+        {"applicationId": app_id, "type": "Web", "redirectUris": [uri]},
+    )
+    with pytest.raises(ProviderError, match="Redirect URIs must have distinct values"):
+        t.create(
+            types.REDIRECT_URIS.token,
+            "spa",
+            {"applicationId": app_id, "type": "SPA", "redirectUris": [uri]},
+        )

@@ -156,8 +156,12 @@ def test_dev_plan_shows_inputs_outputs_and_a_summary(dev_plan: dict[str, Any]) -
     assert summary.startswith(f"{total} to create (")
     assert "4 azuread:index:ApplicationPassword" in summary
     assert "3 azure-native:authorization:RoleAssignment" in summary
-    # Long values are cut on screen, complete in the JSON.
-    assert all(len(line) < 140 for line in text.splitlines() if not line.startswith(f"{total} "))
+    # Long values are cut on screen, complete in the JSON; warnings are whole sentences.
+    assert all(
+        len(line) < 140
+        for line in text.splitlines()
+        if not line.startswith((f"{total} ", "warning: "))
+    )
 
 
 def test_dev_plan_never_contains_a_generated_secret(dev_plan: dict[str, Any]) -> None:
@@ -217,6 +221,16 @@ def test_diff_across_a_rotation_boundary_replaces_one_password_per_app(
     assert '~ endDate: "2026-12-16T00:00:00Z" => "2027-06-14T00:00:00Z"' in block
     assert "2 to replace; " in out
     assert "8Q~" not in out
+    assert (
+        f"note: the plans use different clocks (2026-11-27T09:00:00Z and {AFTER_ROTATION}): a "
+        "password replaced below may be a rotation, not an edit; rerun with "
+        "--now 2026-11-27T09:00:00Z to see only what the edits change"
+    ) in out.splitlines()
+
+
+def test_diff_with_the_same_clock_has_no_clock_note(dev_plan: dict[str, Any], plan: Plan) -> None:
+    _, out, _ = plan("--stack", "dev", "--now", DEV_NOW, "--diff", str(dev_plan["json_path"]))
+    assert "different clocks" not in out
 
 
 def test_diff_shows_added_and_removed_resources(
@@ -500,7 +514,10 @@ def test_warnings_are_printed(plan: Plan, project: Callable[..., Path], tmp_path
     assert code == 0
     assert "warning: applications.backend.secret: the custom secret ends on 2026-12-10" in out
     warnings = json.loads(out_json.read_text(encoding="utf-8"))["warnings"]
-    assert len(warnings) == 1 and "2026-12-10" in warnings[0]
+    assert [w for w in warnings if "2026-12-10" in w] == [
+        "applications.backend.secret: the custom secret ends on 2026-12-10 (12 days left); set "
+        "new start/end dates or switch to rotation: overlap"
+    ]
 
 
 # --- progress ----------------------------------------------------------------------------

@@ -32,6 +32,8 @@ def test_a_bad_graph_trips_the_expected_rules(run: Runner, dev_config: dict[str,
             props["implicitAccessTokenIssuanceEnabled"] = True
         if type_.endswith("RoleAssignment"):
             props["principalType"] = "User"
+            owner = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+            props["roleDefinitionId"] = props["roleDefinitionId"].rsplit("/", 1)[0] + "/" + owner
         if type_.endswith("ApplicationPassword"):
             props["endDate"] = "2031-01-01T00:00:00Z"
         tampered.append((type_, props))
@@ -43,4 +45,5 @@ def test_a_bad_graph_trips_the_expected_rules(run: Runner, dev_config: dict[str,
         "entra-password-max-lifetime",
         "entra-no-legacy-application",
         "healthcare-role-assignment-scope",
+        "healthcare-role-assignment-no-privileged-role",
     }

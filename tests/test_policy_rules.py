@@ -145,6 +145,20 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
         "not a Microsoft.HealthcareApis resource",
     ),
     (
+        rules.NO_PRIVILEGED_ROLE,
+        RA,
+        {"scope": FHIR_SCOPE, "principalType": "ServicePrincipal", "roleDefinitionId": OWNER_ROLE},
+        {
+            "scope": FHIR_SCOPE,
+            "principalType": "ServicePrincipal",
+            "roleDefinitionId": f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/"
+            "8E3AF657-A8FF-443C-A75C-2FE8C4BCB635",
+        },
+        "roleDefinitionId is the built-in role 'Owner', which can grant access or administer "
+        "resources: a client application holds a FHIR or DICOM data role, or a custom role with "
+        "data actions only.",
+    ),
+    (
         rules.FEDERATED_SUBJECT,
         FIC,
         {

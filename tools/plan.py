@@ -231,8 +231,14 @@ def short_type(token: str) -> str:
     return ":".join(parts)
 
 
-def build_plan(run: MockRun, *, stack: str, clock: str) -> dict[str, Any]:
-    """The redacted, sorted plan: the one source of both the text and the JSON."""
+def build_plan(
+    run: MockRun, *, stack: str, clock: str, secret_keys: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The redacted, sorted plan: the one source of both the text and the JSON.
+
+    The service-principal lookups name the APIs that ``applications`` asks permissions on,
+    so with that key secret their arguments are withheld like any value derived from it.
+    """
     resources = [
         {
             "urn": r.urn,
@@ -246,7 +252,11 @@ def build_plan(run: MockRun, *, stack: str, clock: str) -> dict[str, Any]:
         }
         for r in run.resources
     ]
-    invokes = [{"token": token, "args": args} for token, args in run.invokes]
+    hide_args = "applications" in set(secret_keys)
+    invokes = [
+        {"token": token, "args": {k: SECRET for k in args} if hide_args else args}
+        for token, args in run.invokes
+    ]
     return {
         "stack": stack,
         "clock": clock,
@@ -503,6 +513,14 @@ def render_diff(
     lines.append(f"compared with {old_name} (stack {old.get('stack')}, clock {old.get('clock')})")
     if old.get("stack") != plan["stack"]:
         lines.append(f"note: {old_name} is a plan of stack {old.get('stack')!r}")
+    if old.get("clock") != plan["clock"]:
+        # Secret dates follow the clock, so a boundary between the two clocks replaces a
+        # password slot in the diff although no setting changed.
+        lines.append(
+            f"note: the plans use different clocks ({old.get('clock')} and {plan['clock']}): a "
+            "password replaced below may be a rotation, not an edit; rerun with "
+            f"--now {old.get('clock')} to see only what the edits change"
+        )
     entries: list[tuple[str, list[str]]] = []
     for r in diff.added:
         body = input_lines(r, 2)
@@ -625,9 +643,12 @@ def make_plan(
     if stack_file.other_namespaces:
         others = ", ".join(stack_file.other_namespaces)
         notes.append(f"config of {others} is not read offline (provider settings)")
+    # Other namespaces' keys go in by name only: the program checks their names for a
+    # misspelt project namespace and never reads their values.
+    config = {**stack_file.config, **{key: "" for key in stack_file.other_keys}}
     try:
         run = run_program(
-            stack_file.config,
+            config,
             now=clock,
             secret_keys=stack_file.secret_keys,
             stack=stack,
@@ -637,7 +658,8 @@ def make_plan(
         raise PlanError(str(exc), bare=True) from None  # the program's ConfigError text
     except FakeServiceError as exc:
         raise PlanError(f"the service would reject this plan: {exc}", EXIT_REJECTED) from None
-    return build_plan(run, stack=stack, clock=clock), run, notes
+    plan = build_plan(run, stack=stack, clock=clock, secret_keys=stack_file.secret_keys)
+    return plan, run, notes
 
 
 def use_color(no_color: bool) -> bool:

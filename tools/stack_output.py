@@ -130,6 +130,13 @@ def applications(doc: dict[str, object], hint: str) -> dict[str, object]:
     """The raw ``applications`` map; ``hint`` is the command to run when it is redacted."""
     if "applications" not in doc:
         keys = ", ".join(sorted(str(k) for k in doc)) or "none"
+        if isinstance(doc.get("outputs"), dict) and isinstance(doc.get("resources"), list):
+            raise UsageError(
+                f"the input has no 'applications' key (keys: {keys}): it is an offline plan "
+                "(`tools.plan --json`), whose stack outputs are under its 'outputs' key, with "
+                "the fake tenant's IDs and the secrets redacted. Pass that object, e.g. "
+                "`jq .outputs plan.json | .venv/bin/python -m tools.clientfiles ...`"
+            )
         raise UsageError(f"the stack output has no 'applications' key (keys: {keys})")
     apps = doc["applications"]
     if apps == REDACTED:

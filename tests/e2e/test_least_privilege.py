@@ -19,10 +19,17 @@ DATA_ROLES = sorted(role.guid for role in healthcare.BUILT_IN_ROLES.values())
 # What the bootstrap grants the deploy identity for this stack (its --print-permissions table):
 # Graph permissions for the always rows and delegated consent, the conditioned RBAC
 # Administrator at each service, and the Key Vault delivery role.
-GRAPH = ["Application.ReadWrite.OwnedBy", "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All"]
+GRAPH = [
+    "Application.ReadWrite.OwnedBy",
+    "Application.Read.All",
+    "DelegatedPermissionGrant.ReadWrite.All",
+]
 KEY_VAULT_DELIVERY = {
     "scope": VAULT,
-    "actions": ["Microsoft.KeyVault/vaults/secrets/read", "Microsoft.KeyVault/vaults/secrets/write"],
+    "actions": [
+        "Microsoft.KeyVault/vaults/secrets/read",
+        "Microsoft.KeyVault/vaults/secrets/write",
+    ],
     "dataActions": ["Microsoft.KeyVault/vaults/secrets/delete"],
 }
 # Azure's built-in "Key Vault Secrets Officer": secrets on the data plane, reads on ARM.
@@ -58,7 +65,10 @@ def rbac_administrator(scope: str) -> dict[str, Any]:
 
 def pipeline_caller(dev_config: dict[str, Any], vault_role: dict[str, Any]) -> dict[str, Any]:
     services = [service["resourceId"] for service in dev_config["services"].values()]
-    return {"graphPermissions": GRAPH, "azureRoles": [*map(rbac_administrator, services), vault_role]}
+    return {
+        "graphPermissions": GRAPH,
+        "azureRoles": [*map(rbac_administrator, services), vault_role],
+    }
 
 
 @pytest.fixture
