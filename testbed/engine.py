@@ -273,9 +273,10 @@ class EngineWorkspace:
             stack.workspace.env_vars.update(self.env())
 
     def cli(
-        self, *args: str, stack: str | None = None, check: bool = False
+        self, *args: str, stack: str | None = None, check: bool = False, merged: bool = False
     ) -> subprocess.CompletedProcess[str]:
-        """Run the CLI itself, as a user would type it, in the project."""
+        """Run the CLI itself, as a user would type it, in the project; ``merged`` puts
+        stderr into stdout, in order, as a CI log or `> file 2>&1` shows them."""
         command = [str(self.bin_dir / "pulumi"), *args, "--non-interactive"]
         if stack:
             command += ["--stack", stack]
@@ -283,7 +284,8 @@ class EngineWorkspace:
             command,
             cwd=self.project,
             env={**os.environ, **self.env()},
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merged else subprocess.PIPE,
             text=True,
             timeout=900,
             check=check,

@@ -47,6 +47,9 @@ def _preview(workspace: EngineWorkspace) -> str:
         str(ROOT / "policy" / "config.json"),
         stack="dev",
         check=True,
+        # As preview.yml writes it to the job summary (`> preview.txt 2>&1`): with --diff the
+        # CLI prints the program's warnings on stderr.
+        merged=True,
     )
     return normalize(result.stdout, workspace)
 
