@@ -137,6 +137,12 @@ class ApplicationRegistration:
         if app is None:
             return None  # 404: gone
         live = {key: app[key] for key in self.FIELDS if app.get(key) is not None}
+        # Graph's nulls read as zero values (TF application_registration_resource.go:298,
+        # :313-314, GetOrZero): an application made in the portal, which has no
+        # api.requestedAccessTokenVersion, reads as version 0.
+        live["requestedAccessTokenVersion"] = app.get("requestedAccessTokenVersion") or 0
+        for flag in ("implicitAccessTokenIssuanceEnabled", "implicitIdTokenIssuanceEnabled"):
+            live[flag] = bool(app.get(flag))
         return {**live, **self._computed(tenant, object_id)}
 
     def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:

@@ -209,7 +209,14 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
             self._fail(context, error)
         if live is None:
             return provider_pb2.ReadResponse(id="")  # gone: the engine drops it from state
-        live_inputs = {key: live.get(key, value) for key, value in inputs.items()}
+        if inputs:
+            live_inputs = {key: live.get(key, value) for key, value in inputs.items()}
+        else:
+            # An import (`import` resource option or `pulumi import`): the engine has no
+            # inputs yet and takes them from what the provider reads, as the bridge extracts
+            # the inputs from the state it read.
+            allowed, _ = sdk_signature(request.type)
+            live_inputs = {key: value for key, value in live.items() if key in allowed}
         hidden = self._secret_outputs(request.type, secret)
         return provider_pb2.ReadResponse(
             id=request.id,

@@ -1,0 +1,430 @@
+"""Turn an application registered in the portal into this stack's config, to adopt it.
+
+    az ad app show --id <clientId> > app.json
+    az ad sp show --id <clientId> > sp.json
+    az ad app owner list --id <clientId> > owners.json                  # optional
+    az ad sp show --id 75e725bf-66ce-4cea-9b9a-5c4caae57f33 > dicom.json  # per API, optional
+    az ad app permission list-grants --id <clientId> > grants.json      # optional
+    az role assignment list --assignee <spObjectId> --all > roles.json  # optional
+    .venv/bin/python -m tools.adopt app.json --service-principal sp.json \\
+        --owners owners.json --api dicom.json --grants grants.json \\
+        --role-assignments roles.json --stack-file Pulumi.dev.yaml \\
+        --deployer <deployerObjectId> > postman.yaml
+
+It prints the entry for ``healthcare-clients:applications`` in ``Pulumi.<stack>.yaml``: the
+display name, platforms and redirect URIs (the Postman callbacks as their presets), public
+client flows, the extra owners, the API permissions by name, and ``adopt`` with the object
+IDs and the parts that exist (owners, platforms, API access, the admin-consent grants, the
+data role assignments), so that the first ``pulumi up`` imports them instead of creating new
+ones, and the client ID stays. Role assignments become ``roles`` when ``--stack-file`` names
+the service of their scope; the others are listed in comments. Permission names come from the APIs' own service
+principals (``--api``); a permission the tool cannot name is listed in a comment, for the
+user to name. On stderr it lists what the stack will not manage: the existing secrets and
+certificates, which keep working until they expire or are revoked, beside the stack's own
+two secret slots. It reads files only; it never calls Azure.
+
+Exit codes: 0 written, 2 a file cannot be read or is not the JSON the az commands print.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from components import healthcare
+from components.config.models import REDIRECT_PRESETS
+
+# Graph's platform names -> the config's keys (application resource type: publicClient,
+# web, spa, each with redirectUris).
+PLATFORMS = (("publicClient", "mobileDesktop"), ("web", "web"), ("spa", "spa"))
+PRESET_OF_URI = {uri: preset for preset, uri in REDIRECT_PRESETS.items()}
+NAME_RE = re.compile(r"[^a-z0-9-]+")
+
+
+class AdoptError(Exception):
+    """An input the tool cannot use: one line, exit code 2."""
+
+
+@dataclass
+class Entry:
+    """The config entry, and the notes that go with it."""
+
+    name: str
+    config: dict[str, Any]
+    unresolved: list[str] = field(default_factory=list)
+    left_alone: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise AdoptError(f"cannot read {what} {str(path)!r}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise AdoptError(
+            f"{what} {str(path)!r} is not JSON (line {exc.lineno}: {exc.msg})"
+        ) from None
+
+
+def _object(document: Any, what: str, keys: Sequence[str]) -> dict[str, Any]:
+    if not isinstance(document, dict) or any(not isinstance(document.get(k), str) for k in keys):
+        wanted = ", ".join(keys)
+        raise AdoptError(f"{what} is not what `az` prints for it (expected the keys {wanted})")
+    return document
+
+
+def logical_name(display_name: str) -> str:
+    """A config key from the display name: lowercase, digits and '-', starting with a letter."""
+    slug = NAME_RE.sub("-", display_name.lower()).strip("-")
+    slug = re.sub(r"-{2,}", "-", slug)
+    if not slug or not slug[0].isalpha():
+        slug = f"app-{slug}".rstrip("-")
+    return slug[:40].rstrip("-")
+
+
+def _redirect_uris(app: dict[str, Any]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for graph_key, config_key in PLATFORMS:
+        uris = (app.get(graph_key) or {}).get("redirectUris") or []
+        if uris:
+            found[config_key] = [PRESET_OF_URI.get(uri, uri) for uri in uris]
+    return found
+
+
+def _api_key(app_id: str) -> str:
+    api = healthcare.API_BY_APP_ID.get(app_id.lower())
+    return api.alias if api else app_id.lower()
+
+
+def _published(apis: Sequence[dict[str, Any]]) -> dict[str, dict[tuple[str, str], str]]:
+    """Per API app ID: (kind, id) -> name, from the APIs' service principals."""
+    names: dict[str, dict[tuple[str, str], str]] = {}
+    for sp in apis:
+        table = names.setdefault(str(sp["appId"]).lower(), {})
+        for scope in sp.get("oauth2PermissionScopes") or []:
+            table[("Scope", str(scope["id"]).lower())] = scope["value"]
+        for role in sp.get("appRoles") or []:
+            table[("Role", str(role["id"]).lower())] = role["value"]
+    return names
+
+
+def _permissions(app: dict[str, Any], apis: Sequence[dict[str, Any]], entry: Entry) -> None:
+    published = _published(apis)
+    permissions: dict[str, Any] = {}
+    for requirement in app.get("requiredResourceAccess") or []:
+        api = str(requirement["resourceAppId"]).lower()
+        scopes, roles = [], []
+        for access in requirement.get("resourceAccess") or []:
+            kind, access_id = access["type"], str(access["id"]).lower()
+            name = published.get(api, {}).get((kind, access_id))
+            if name is None:
+                word = "scope" if kind == "Scope" else "app role"
+                entry.unresolved.append(
+                    f"{word} {access_id} of API {api}: name it from `az ad sp show --id {api}` "
+                    f"(pass that file with --api) and add it under apiPermissions.{_api_key(api)}"
+                )
+            elif kind == "Scope":
+                scopes.append(name)
+            else:
+                roles.append(name)
+        if scopes and roles:
+            permissions[_api_key(api)] = {"scopes": sorted(scopes), "roles": sorted(roles)}
+        elif scopes or roles:
+            permissions[_api_key(api)] = sorted(scopes or roles)
+    if permissions:
+        entry.config["apiPermissions"] = permissions
+
+
+def _credentials(app: dict[str, Any], entry: Entry) -> None:
+    client_id = app["appId"]
+    for password in app.get("passwordCredentials") or []:
+        entry.left_alone.append(
+            f"client secret {password.get('displayName') or '(no name)'!r} (key ID "
+            f"{password['keyId']}) ends {password.get('endDateTime')}; revoke it with "
+            f"`az ad app credential delete --id {client_id} --key-id {password['keyId']}`"
+        )
+    for key in app.get("keyCredentials") or []:
+        entry.left_alone.append(
+            f"certificate {key.get('displayName') or '(no name)'!r} (key ID {key['keyId']}) "
+            f"ends {key.get('endDateTime')}; revoke it with `az ad app credential delete "
+            f"--id {client_id} --key-id {key['keyId']} --cert`"
+        )
+
+
+def _grants(
+    grants: Sequence[dict[str, Any]], apis: Sequence[dict[str, Any]], entry: Entry
+) -> dict[str, str]:
+    """Tenant-wide (admin) consent grants by API key; per-user grants are left alone."""
+    api_of_sp = {str(sp["id"]).lower(): str(sp["appId"]).lower() for sp in apis}
+    found: dict[str, str] = {}
+    for grant in grants:
+        resource = str(grant.get("resourceId", "")).lower()
+        api = api_of_sp.get(resource)
+        if grant.get("consentType") != "AllPrincipals":
+            entry.left_alone.append(
+                f"a user's own consent (grant {grant.get('id')}) to {api or resource}"
+            )
+        elif api is None:
+            entry.unresolved.append(
+                f"admin consent grant {grant.get('id')} to the service principal {resource}: "
+                "pass that API's `az ad sp show` with --api to adopt it"
+            )
+        else:
+            found[_api_key(api)] = str(grant["id"])
+    return found
+
+
+def _consent(config: dict[str, Any], grants: dict[str, str], entry: Entry) -> None:
+    """adminConsent is one switch for all of an app's APIs: turn it on only where the portal
+    application already holds tenant-wide consent for every API it asks scopes of, and asks no
+    application permissions (their consents cannot be adopted): never widen consent silently."""
+    permissions = config.get("apiPermissions") or {}
+    delegated = sorted(
+        key for key, spec in permissions.items() if not isinstance(spec, dict) or spec["scopes"]
+    )
+    with_roles = sorted(key for key, spec in permissions.items() if isinstance(spec, dict))
+    if not grants:
+        return
+    missing = [key for key in delegated if key not in grants]
+    if missing or with_roles:
+        grants.clear()
+        reasons = []
+        if missing:
+            reasons.append(
+                f"the portal application has no tenant-wide consent for {', '.join(missing)}"
+            )
+        if with_roles:
+            reasons.append(
+                f"the consent to application permissions of {', '.join(with_roles)} cannot be adopted"
+            )
+        entry.warnings.append(
+            "adminConsent is left off, and the existing admin consent is left to the portal: "
+            + "; ".join(reasons)
+            + ". Turning it on would grant tenant-wide consent the application does not have now."
+        )
+        return
+    config["adminConsent"] = True
+
+
+def _services(stack_file: Path | None) -> dict[str, str]:
+    """Service resource ID (lowercase) -> service name, from the stack file's config."""
+    if stack_file is None:
+        return {}
+    from testbed.stackfile import StackFileError, load_stack_file
+
+    try:
+        config = load_stack_file(
+            stack_file.name.removeprefix("Pulumi.").removesuffix(".yaml"), stack_file.parent
+        ).config
+    except StackFileError as error:
+        raise AdoptError(str(error)) from None
+    services = config.get("services")
+    if not isinstance(services, dict):
+        return {}
+    return {
+        str(spec.get("resourceId", "")).lower(): name
+        for name, spec in services.items()
+        if isinstance(spec, dict)
+    }
+
+
+def _role_assignments(
+    assignments: Sequence[dict[str, Any]], services: dict[str, str], entry: Entry
+) -> list[dict[str, str]]:
+    roles: dict[str, list[str]] = {}
+    adopted = []
+    by_guid = {role.guid: role.name for role in healthcare.BUILT_IN_ROLES.values()}
+    for assignment in assignments:
+        guid = str(assignment["roleDefinitionId"]).rsplit("/", 1)[-1].lower()
+        scope = str(assignment["scope"])
+        service = services.get(scope.lower())
+        role = by_guid.get(guid, guid)
+        if service is None:
+            entry.unresolved.append(
+                f"role assignment {assignment['name']} ({assignment.get('roleDefinitionName') or guid}) "
+                f"at {scope}: declare that service in healthcare-clients:services and rerun with "
+                "--stack-file, or leave it to the portal"
+            )
+            continue
+        roles.setdefault(service, []).append(role)
+        adopted.append({"scope": scope, "roleDefinitionId": guid, "name": str(assignment["name"])})
+    if roles:
+        entry.config["roles"] = {service: sorted(names) for service, names in sorted(roles.items())}
+    return adopted
+
+
+def build_entry(
+    app: dict[str, Any],
+    *,
+    service_principal: dict[str, Any] | None,
+    owners: Sequence[dict[str, Any]] | None,
+    apis: Sequence[dict[str, Any]],
+    deployer: str | None,
+    name: str | None,
+    grants: Sequence[dict[str, Any]] = (),
+    role_assignments: Sequence[dict[str, Any]] = (),
+    services: dict[str, str] | None = None,
+) -> Entry:
+    app = _object(app, "the application", ("id", "appId", "displayName"))
+    if "servicePrincipalType" in app:
+        raise AdoptError(
+            "the application file holds a service principal; pass what `az ad app show --id "
+            f"{app['appId']}` prints (and this one with --service-principal)"
+        )
+    entry = Entry(name=name or logical_name(app["displayName"]), config={})
+    config = entry.config
+    config["displayName"] = app["displayName"]
+    if app.get("description"):
+        config["description"] = app["description"]
+    config["publicClientFlows"] = bool(app.get("isFallbackPublicClient"))
+    uris = _redirect_uris(app)
+    if uris:
+        config["redirectUris"] = uris
+    if owners is not None:
+        ids = sorted(str(o["id"]).lower() for o in owners)
+        extra = [o for o in ids if o != (deployer or "").lower()]
+        if extra:
+            config["owners"] = extra
+        if deployer and deployer.lower() not in ids:
+            entry.warnings.append(
+                f"the deploying identity {deployer} does not own this application; with "
+                "Application.ReadWrite.OwnedBy it cannot manage it. Make it an owner first: "
+                f"`az ad app owner add --id {app['appId']} --owner-object-id {deployer}`"
+            )
+    _permissions(app, apis, entry)
+    adopted_grants = _grants(grants, apis, entry)
+    _consent(config, adopted_grants, entry)
+    adopted_roles = _role_assignments(role_assignments, services or {}, entry)
+    if not app.get("passwordCredentials"):
+        # The portal app had no secret; the stack would otherwise add its two slots.
+        config["secret"] = False
+    _credentials(app, entry)
+    adopt: dict[str, Any] = {"applicationObjectId": str(app["id"]).lower()}
+    if service_principal is not None:
+        sp = _object(service_principal, "the service principal", ("id", "appId"))
+        if sp["appId"].lower() != app["appId"].lower():
+            raise AdoptError(
+                f"the service principal belongs to application {sp['appId']}, not to "
+                f"{app['appId']}: pass the output of `az ad sp show --id {app['appId']}`"
+            )
+        adopt["servicePrincipalObjectId"] = str(sp["id"]).lower()
+    else:
+        entry.warnings.append(
+            "no --service-principal: the first `pulumi up` creates one, which fails if the "
+            f"application has one already; pass `az ad sp show --id {app['appId']}`"
+        )
+    # What exists now, and so is imported by the first `pulumi up`; whatever the config adds
+    # later is created as usual, which keeps this key inert once adopted.
+    if config.get("owners"):
+        adopt["owners"] = list(config["owners"])
+    if uris:
+        adopt["redirectUris"] = list(uris)
+    if config.get("apiPermissions"):
+        adopt["apiAccess"] = list(config["apiPermissions"])
+    if adopted_grants:
+        adopt["grants"] = adopted_grants
+    if adopted_roles:
+        adopt["roleAssignments"] = adopted_roles
+    config["adopt"] = adopt
+    return entry
+
+
+def render(entry: Entry, app: dict[str, Any]) -> str:
+    lines = [
+        f"# From the portal application {app['displayName']!r} (client ID {app['appId']}),",
+        "# by tools.adopt. Put it under healthcare-clients:applications in Pulumi.<stack>.yaml,",
+        "# then `pulumi preview`: it shows imports, and no create, for what this entry adopts.",
+    ]
+    lines += [f"# unresolved {line}" for line in entry.unresolved]
+    body = yaml.safe_dump({entry.name: entry.config}, sort_keys=False, default_flow_style=False)
+    return "\n".join(lines) + "\n" + body
+
+
+def _list(document: Any, what: str) -> list[dict[str, Any]]:
+    if not isinstance(document, list) or not all(isinstance(item, dict) for item in document):
+        raise AdoptError(f"the {what} file is not the JSON list `az` prints")
+    return document
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.adopt", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("application", type=Path, help="output of `az ad app show --id <id>`")
+    parser.add_argument("--service-principal", type=Path, help="`az ad sp show --id <id>`")
+    parser.add_argument("--owners", type=Path, help="`az ad app owner list --id <id>`")
+    parser.add_argument(
+        "--api", type=Path, action="append", default=[], help="`az ad sp show --id <API app ID>`"
+    )
+    parser.add_argument("--grants", type=Path, help="`az ad app permission list-grants --id <id>`")
+    parser.add_argument(
+        "--role-assignments", type=Path, help="`az role assignment list --assignee <sp> --all`"
+    )
+    parser.add_argument("--stack-file", type=Path, help="Pulumi.<stack>.yaml, to name services")
+    parser.add_argument("--deployer", help="object ID of the identity that runs `pulumi up`")
+    parser.add_argument("--name", help="the config key (default: from the display name)")
+    return parser.parse_args(argv)
+
+
+def main(
+    argv: Sequence[str] | None = None, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr
+) -> int:
+    args = parse_args(argv)
+    try:
+        app = read_json(args.application, "the application")
+        sp = (
+            read_json(args.service_principal, "the service principal")
+            if args.service_principal
+            else None
+        )
+        owners = read_json(args.owners, "the owners") if args.owners else None
+        if owners is not None and not isinstance(owners, list):
+            raise AdoptError("the owners file is not the list `az ad app owner list` prints")
+        apis = [
+            _object(read_json(path, "the API"), "the API", ("id", "appId")) for path in args.api
+        ]
+        grants = _list(read_json(args.grants, "the grants"), "grants") if args.grants else []
+        assignments = (
+            _list(read_json(args.role_assignments, "the role assignments"), "role assignments")
+            if args.role_assignments
+            else []
+        )
+        entry = build_entry(
+            app,
+            service_principal=sp,
+            owners=owners,
+            apis=apis,
+            deployer=args.deployer,
+            name=args.name,
+            grants=grants,
+            role_assignments=assignments,
+            services=_services(args.stack_file),
+        )
+    except AdoptError as error:
+        print(f"error: {error}", file=stderr)
+        return 2
+    stdout.write(render(entry, app))
+    for line in entry.warnings:
+        print(f"warning: {line}", file=stderr)
+    if entry.left_alone:
+        print(
+            "Left alone (not managed by the stack; they keep working until they expire or "
+            "are revoked, beside the stack's own secret slots):",
+            file=stderr,
+        )
+        for line in entry.left_alone:
+            print(f"  - {line}", file=stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
