@@ -106,7 +106,7 @@ policy-venv: $(POLICY_STAMP)
 POLICY_ARGS := --policy-pack policy --policy-pack-config policy/config.json
 
 preview: $(RUNTIME_STAMP) $(POLICY_STAMP)
-	pulumi preview --stack $(STACK) --diff $(POLICY_ARGS)
+	PULUMI_SKIP_CHECKPOINTS=true pulumi preview --stack $(STACK) --diff $(POLICY_ARGS)
 
 up: $(RUNTIME_STAMP) $(POLICY_STAMP)
 	pulumi up --stack $(STACK) $(POLICY_ARGS)

@@ -395,7 +395,7 @@ def test_make_creates_the_policy_venv_before_it_runs_the_cli(target: str) -> Non
     lines = proc.stdout.splitlines()
     venv = next(i for i, line in enumerate(lines) if line.endswith("-m venv policy/venv"))
     install = next(i for i, line in enumerate(lines) if "-r policy/requirements.txt" in line)
-    cli = next(i for i, line in enumerate(lines) if line.startswith(f"pulumi {target} "))
+    cli = next(i for i, line in enumerate(lines) if re.search(rf"(^|\s)pulumi {target} ", line))
     assert venv < install < cli
     assert "--policy-pack policy --policy-pack-config policy/config.json" in lines[cli]
 
@@ -487,3 +487,20 @@ def test_preview_writes_its_diff_to_the_summary_and_keeps_the_exit_code(
     assert proc.returncode == exit_code
     assert f"## pulumi preview of stack `dev` (exit {exit_code})" in text
     assert "~ 1 to update" in text
+
+
+def test_previews_skip_per_step_checkpoints_and_updates_never_do() -> None:
+    # A preview persists nothing, so skipping the engine's per-step snapshot work is free;
+    # an `up` without checkpoints would lose what it created if it crashed (pulumi/pulumi#10668).
+    seen = {"preview": 0, "up": 0}
+    for wf in ALL:
+        for _job_id, job in ALL[wf]["jobs"].items():
+            for step in _steps(job):
+                env = step.get("env") or {}
+                if _runs_pulumi(step, "preview"):
+                    seen["preview"] += 1
+                    assert env.get("PULUMI_SKIP_CHECKPOINTS") == "true", step.get("name")
+                if _runs_pulumi(step, "up"):
+                    seen["up"] += 1
+                    assert "PULUMI_SKIP_CHECKPOINTS" not in env, step.get("name")
+    assert seen["preview"] >= 2 and seen["up"] >= 2
