@@ -6,8 +6,9 @@
 For each N and each program (ours: the real ``__main__.py``; the baseline: the same resources
 from ``bench/baseline.py``, flat, no components), in a fresh workspace per repeat (project,
 local backend, fake tenant, ``PULUMI_HOME`` with the fake providers), it times three CLI runs
-as a user types them: ``pulumi preview`` of the new stack, ``pulumi up``, and ``pulumi up``
-again with no change. One run at a time, so the two cores are not shared between
+as users run them: ``pulumi preview`` of the new stack (with ``PULUMI_SKIP_CHECKPOINTS``, as
+``preview.yml`` and ``make preview`` run it), ``pulumi up``, and ``pulumi up`` again with no
+change (as ``deploy.yml`` and the weekly rotation run it). One run at a time, so the two cores are not shared between
 measurements. Per run it records wall time, the CPU of the whole process tree (``wait4``),
 the CPU, wall span and peak memory of each Python process the engine started (the program,
 each provider plugin; ``bench/probe``), and the calls each plugin served.
@@ -43,7 +44,9 @@ PROBE = ROOT / "bench" / "probe"
 BASELINE = ROOT / "bench" / "baseline.py"
 
 
-def _cli(workspace: EngineWorkspace, args: list[str], scratch: Path) -> dict[str, Any]:
+def _cli(
+    workspace: EngineWorkspace, args: list[str], scratch: Path, extra_env: dict[str, str]
+) -> dict[str, Any]:
     probe, stats = scratch / "probe.jsonl", scratch / "stats.jsonl"
     probe.unlink(missing_ok=True)
     stats.unlink(missing_ok=True)
@@ -53,6 +56,7 @@ def _cli(workspace: EngineWorkspace, args: list[str], scratch: Path) -> dict[str
         "PYTHONPATH": str(PROBE),
         "HEALTHCARE_CLIENTS_PROBE_FILE": str(probe),
         STATS_ENV: str(stats),
+        **extra_env,
     }
     command = [str(workspace.bin_dir / "pulumi"), *args, "--non-interactive", "--stack", "bench"]
     started = time.perf_counter()
@@ -89,13 +93,14 @@ def measure_once(program: str, n: int, scratch: Path) -> dict[str, Any]:
     workspace.write_stack_file("bench", stack_config(n))
     workspace.cli("stack", "init", "bench", check=True)
     results = {}
-    for operation, args in (
-        ("preview", ["preview", "--suppress-outputs"]),
-        ("up", ["up", "--yes", "--suppress-outputs"]),
-        ("rerun", ["up", "--yes", "--suppress-outputs"]),
+    for operation, args, env in (
+        # As preview.yml and `make preview` run it (no per-step snapshot work: see README).
+        ("preview", ["preview", "--suppress-outputs"], {"PULUMI_SKIP_CHECKPOINTS": "true"}),
+        ("up", ["up", "--yes", "--suppress-outputs"], {}),
+        ("rerun", ["up", "--yes", "--suppress-outputs"], {}),
     ):
         before = os.times()
-        run = _cli(workspace, args, scratch)
+        run = _cli(workspace, args, scratch, env)
         after = os.times()
         # CPU of the whole tree: the CLI and every descendant it waited for.
         run["tree_cpu"] = (after.children_user - before.children_user) + (
