@@ -221,4 +221,5 @@ RESOURCE_TYPES: Final[dict[str, ResourceType]] = {
 }
 
 GET_CLIENT_CONFIG: Final = "azuread:index/getClientConfig:getClientConfig"
+GET_APPLICATION: Final = "azuread:index/getApplication:getApplication"
 GET_SERVICE_PRINCIPAL: Final = "azuread:index/getServicePrincipal:getServicePrincipal"

@@ -8,6 +8,7 @@ never imported or restated here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from components import provider_resources as types
@@ -22,7 +23,7 @@ from testbed.graph import (
     typed,
 )
 from testbed.rights import Denied, require_app_write, require_graph, require_owner_add
-from testbed.tenant import CheckFailure, Inputs, ProviderError, Tenant, register
+from testbed.tenant import CheckFailure, Inputs, ProviderError, Tenant, register, register_invoke
 
 NO_DEFAULTS: dict[str, Any] = {}
 
@@ -96,6 +97,7 @@ class ApplicationRegistration:
             "appId": client_id,
             "displayName": inputs["displayName"],
             "description": inputs.get("description"),
+            "notes": inputs.get("notes"),
             "signInAudience": inputs["signInAudience"],
             "requestedAccessTokenVersion": inputs.get("requestedAccessTokenVersion", 2),
             "implicitAccessTokenIssuanceEnabled": bool(
@@ -126,6 +128,7 @@ class ApplicationRegistration:
     FIELDS = (
         "displayName",
         "description",
+        "notes",
         "signInAudience",
         "requestedAccessTokenVersion",
         "implicitAccessTokenIssuanceEnabled",
@@ -321,3 +324,84 @@ register(types.APPLICATION_REGISTRATION.token, ApplicationRegistration())
 register(types.APPLICATION_OWNER.token, ApplicationOwner())
 register(types.FALLBACK_PUBLIC_CLIENT.token, FallbackPublicClient())
 register(types.REDIRECT_URIS.token, RedirectUris())
+
+
+def get_application(tenant: Tenant, args: Mapping[str, Any]) -> Inputs:
+    """TF applications/application_data_source.go: by object ID, client ID or display name;
+    Graph's nulls read as zero values (GetOrZero); the owners are listed."""
+    given = [key for key in ("objectId", "clientId", "displayName") if args.get(key)]
+    if len(given) != 1:
+        raise ProviderError(
+            "One of `object_id`, `client_id`, `displayName`, or `identifier_uri` must be specified"
+        )
+    key, value = given[0], str(args[given[0]])
+    field = {"objectId": "id", "clientId": "appId", "displayName": "displayName"}[key]
+    found = [
+        a for a in tenant.state["applications"].values() if str(a[field]).lower() == value.lower()
+    ]
+    if not found:
+        if key == "objectId":
+            raise ProviderError(f'[object_id] Application with object ID "{value}" was not found')
+        raise ProviderError(
+            f"Application not found: no applications found matching filter: {value!r}"
+        )
+    app = found[0]
+    uris = app["redirectUris"]
+    return {
+        "id": app["id"],
+        "objectId": app["id"],
+        "clientId": app["appId"],
+        "displayName": app["displayName"],
+        "description": app.get("description") or "",
+        "notes": app.get("notes") or "",
+        "signInAudience": app["signInAudience"],
+        "fallbackPublicClientEnabled": bool(app["isFallbackPublicClient"]),
+        "owners": list(app["owners"]),
+        "publicClients": [{"redirectUris": list(uris["PublicClient"])}],
+        "singlePageApplications": [{"redirectUris": list(uris["SPA"])}],
+        "webs": [
+            {
+                "homepageUrl": "",
+                "logoutUrl": "",
+                "redirectUris": list(uris["Web"]),
+                "implicitGrants": [
+                    {
+                        "accessTokenIssuanceEnabled": bool(
+                            app["implicitAccessTokenIssuanceEnabled"]
+                        ),
+                        "idTokenIssuanceEnabled": bool(app["implicitIdTokenIssuanceEnabled"]),
+                    }
+                ],
+            }
+        ],
+        "requiredResourceAccesses": [
+            {
+                "resourceAppId": entry["resourceAppId"],
+                "resourceAccesses": [dict(a) for a in entry["resourceAccess"]],
+            }
+            for entry in app["requiredResourceAccess"]
+        ],
+        "apis": [],
+        "appRoleIds": {},
+        "appRoles": [],
+        "deviceOnlyAuthEnabled": False,
+        "disabledByMicrosoft": "",
+        "featureTags": [],
+        "groupMembershipClaims": [],
+        "identifierUri": "",
+        "identifierUris": [],
+        "logoUrl": "",
+        "marketingUrl": "",
+        "oauth2PermissionScopeIds": {},
+        "oauth2PostResponseRequired": False,
+        "optionalClaims": [],
+        "privacyStatementUrl": "",
+        "publisherDomain": "contoso.onmicrosoft.com",
+        "serviceManagementReference": "",
+        "supportUrl": "",
+        "tags": [],
+        "termsOfServiceUrl": "",
+    }
+
+
+register_invoke(types.GET_APPLICATION, get_application)
