@@ -31,7 +31,7 @@ def register(
     public_client: bool | None = None,
     redirect_uris: dict[str, list[str]] | None = None,
     api_access: dict[str, list[tuple[str, str]]] | None = None,
-    password_end: str | None = "2027-05-02T10:00:00Z",
+    credential_end: str | None = "2027-05-02T10:00:00Z",
 ) -> dict[str, str]:
     """An application, its service principal and one portal secret; returns their IDs.
 
@@ -40,14 +40,14 @@ def register(
     """
     object_id, client_id = _id(display_name, "app"), _id(display_name, "client")
     passwords = []
-    if password_end:
+    if credential_end:
         key_id = _id(display_name, "secret")
         passwords.append(
             {
                 "keyId": key_id,
                 "displayName": "portal secret",
                 "startDateTime": "2026-03-02T10:00:00Z",
-                "endDateTime": password_end,
+                "endDateTime": credential_end,
                 "hint": secret_value(state["tenantId"], key_id)[:3],
                 "secretSha256": "",
             }
