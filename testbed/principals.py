@@ -368,7 +368,15 @@ class DelegatedPermissionGrant:
         grant = tenant.state["oauth2PermissionGrants"].get(resource_id.rpartition("/")[2])
         if grant is None:
             return None
-        return {**state, "claimValues": grant["scope"].split()}
+        # Everything is read back, so an import finds the inputs (TF :184-213).
+        live = {
+            "servicePrincipalObjectId": grant["clientId"],
+            "resourceServicePrincipalObjectId": grant["resourceId"],
+            "claimValues": grant["scope"].split(),
+        }
+        if grant.get("principalId"):
+            live["userObjectId"] = grant["principalId"]
+        return {**state, **live}
 
     def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
         grant = tenant.state["oauth2PermissionGrants"].get(resource_id.rpartition("/")[2])
