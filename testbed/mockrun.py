@@ -45,7 +45,8 @@ class Registration:
     delete_before_replace: bool
     retain_on_delete: bool
     dependencies: tuple[str, ...]
-    aliases: tuple[str, ...] = ()  # the names of name-only aliases
+    # Each alias as (name, parent URN); "" stands for the resource's current one.
+    aliases: tuple[tuple[str, str], ...] = ()
     id: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
 
@@ -112,7 +113,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 protect=bool(request.protect),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 retain_on_delete=bool(request.retainOnDelete),
-                aliases=tuple(alias.spec.name for alias in request.aliases),
+                aliases=tuple((alias.spec.name, alias.spec.parentUrn) for alias in request.aliases),
                 dependencies=tuple(request.dependencies),
                 id=registered.id,
                 outputs=dict(registered.state),

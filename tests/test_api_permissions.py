@@ -51,8 +51,8 @@ def client_sp_object_id(result: MockRun, app: str) -> str:
 
 
 def children(result: MockRun, type_token: str, app: str) -> list[Registration]:
-    """Resources of a type registered under one application's ApiPermissions component."""
-    return [r for r in result.of_type(type_token) if r.parent.endswith(f"ApiPermissions::{app}")]
+    """Resources of a type registered under one application's ClientApplication."""
+    return [r for r in result.of_type(type_token) if r.parent.endswith(f"ClientApplication::{app}")]
 
 
 def expect_config_error(run: Runner, config: dict[str, Any], tenant: FakeTenant) -> str:
@@ -85,7 +85,7 @@ def test_dev_stack_api_access_uses_the_tenants_dicom_scope_id(
     result = run(dev_config)
     (access,) = result.of_type(API_ACCESS)
     assert access.name == "postman-api-azure-api-for-dicom"
-    assert access.parent.endswith("ApiPermissions::postman")
+    assert access.parent.endswith("ClientApplication::postman")
     assert access.inputs["apiClientId"] == DICOM
     assert access.inputs["scopeIds"] == [scope_id(DICOM, "user_impersonation")]
     assert "roleIds" not in access.inputs

@@ -85,7 +85,7 @@ def test_role_assignments_depend_on_the_service_principal(
     for registration in result.of_type(ROLE_ASSIGNMENT):
         if registration.name.startswith("postman-"):
             assert sp_urn in registration.dependencies
-            assert registration.parent.endswith("DataPlaneAccess::postman")
+            assert registration.parent.endswith("ClientApplication::postman")
 
 
 def test_reruns_register_identical_assignment_names(

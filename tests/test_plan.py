@@ -116,30 +116,27 @@ def dev_plan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     }
 
 
-def test_dev_plan_groups_resources_under_their_components(dev_plan: dict[str, Any]) -> None:
+def test_dev_plan_groups_resources_under_their_application(dev_plan: dict[str, Any]) -> None:
     assert dev_plan["code"] == 0
     found = tree(dev_plan["text"])
-    app = "healthcare-clients:index:ClientApplication postman"
-    assert found[app] == ("+", None)
-    assert found["azuread:index:ApplicationRegistration postman"] == ("+", app)
-    assert found["azuread:index:ServicePrincipal postman-sp"] == ("+", app)
-    platforms = "healthcare-clients:index:AuthenticationPlatforms postman"
-    assert found[platforms] == ("+", app)
+    postman = "healthcare-clients:index:ClientApplication postman"
+    backend = "healthcare-clients:index:ClientApplication backend"
+    assert found[postman] == found[backend] == ("+", None)
+    assert found["azuread:index:ApplicationRegistration postman"] == ("+", postman)
+    assert found["azuread:index:ServicePrincipal postman-sp"] == ("+", postman)
     assert found["azuread:index:ApplicationRedirectUris postman-redirect-publicclient"] == (
         "+",
-        platforms,
+        postman,
     )
-    secrets = "healthcare-clients:index:RotatingClientSecret postman"
     for slot in ("a", "b"):
-        assert found[f"azuread:index:ApplicationPassword postman-secret-{slot}"] == ("+", secrets)
-    roles = "healthcare-clients:index:DataPlaneAccess backend"
+        assert found[f"azuread:index:ApplicationPassword postman-secret-{slot}"] == ("+", postman)
     assert found["azure-native:authorization:RoleAssignment backend-fhir-fhir-data-reader"] == (
         "+",
-        roles,
+        backend,
     )
-    # Every custom resource sits inside a component.
+    # Every custom resource sits directly under its application, the one component.
     custom = [k for k in found if not k.startswith("healthcare-clients:")]
-    assert custom and all(found[k][1] is not None for k in custom)
+    assert custom and all(found[k][1] in (postman, backend) for k in custom)
 
 
 def test_dev_plan_shows_inputs_outputs_and_a_summary(dev_plan: dict[str, Any]) -> None:
