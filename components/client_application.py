@@ -3,7 +3,6 @@ one component resource per application (docs/design.md, "Components")."""
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 import pulumi
 import pulumi_azuread as azuread
@@ -14,7 +13,11 @@ from components.authentication_platforms import authentication_platforms
 from components.config import Application, ServiceSettings
 from components.data_plane_access import data_plane_access
 from components.parent import Parent
-from components.rotating_client_secret import key_vault_delivery, rotating_client_secret
+from components.rotating_client_secret import (
+    SecretSlot,
+    key_vault_delivery,
+    rotating_client_secret,
+)
 from components.secrecy import secret_if
 from components.tenant import ApiAccess
 
@@ -35,7 +38,7 @@ class ClientApplication(pulumi.ComponentResource):
     # None for an application without a client secret (`secret: false`).
     client_secret: pulumi.Output[str] | None
     client_secret_expires_at: pulumi.Output[str] | None
-    secret_slots: pulumi.Output[list[dict[str, Any]]] | None
+    secret_slots: tuple[SecretSlot, ...]
 
     def __init__(
         self,
@@ -94,7 +97,8 @@ class ClientApplication(pulumi.ComponentResource):
             public_client_flows=settings.public_client_flows,
         )
 
-        self.client_secret = self.client_secret_expires_at = self.secret_slots = None
+        self.client_secret = self.client_secret_expires_at = None
+        self.secret_slots = ()
         if settings.rotating_secret is not None:
             client_secret = rotating_client_secret(
                 parent, application_id=registration.id, settings=settings.rotating_secret, now=now
@@ -141,7 +145,7 @@ class ClientApplication(pulumi.ComponentResource):
                 "clientId": self.client_id,
                 "applicationObjectId": self.application_object_id,
                 "servicePrincipalObjectId": self.service_principal_object_id,
-                "clientSecretExpiresAt": self.client_secret_expires_at,
-                "secrets": self.secret_slots,
+                "clientSecretExpiresAt": secret_if(self.client_secret_expires_at, secret),
+                "secrets": secret_if([slot.output() for slot in self.secret_slots], secret),
             }
         )

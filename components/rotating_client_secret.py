@@ -18,13 +18,35 @@ KEY_VAULT_CONTENT_TYPE = "Entra client secret for application {client_id}"
 
 
 @dataclass(frozen=True)
+class SecretSlot:
+    """One password of the secret, as the stack outputs it (``secrets``)."""
+
+    slot: str  # "a", "b", or "fixed"
+    key_id: pulumi.Output[str]
+    end_date: pulumi.Output[str]
+    generation: int | None
+    active: bool
+
+    def output(self) -> dict[str, Any]:
+        # Each field its own value, so a preview shows the known ones (the slot that
+        # becomes active) while a replaced password's key ID is still unknown.
+        return {
+            "slot": self.slot,
+            "keyId": self.key_id,
+            "endDate": self.end_date,
+            "generation": self.generation,
+            "active": self.active,
+        }
+
+
+@dataclass(frozen=True)
 class ClientSecret:
-    """An application's client secret: the active slot's value (secret), its end date, and
-    per slot its key ID, end date, generation and whether it is the active one."""
+    """An application's client secret: the active slot's value (secret) and end date, and
+    its slots."""
 
     value: pulumi.Output[str]
     expires_at: pulumi.Output[str]
-    slots: pulumi.Output[list[dict[str, Any]]]
+    slots: tuple[SecretSlot, ...]
     # The active slot's end, as the program computed it (a Key Vault secret expires then).
     end_date: datetime
 
@@ -87,22 +109,20 @@ def rotating_client_secret(
         slots.append((None, active))
         end_date = settings.end
 
-    metadata = [
-        {
-            "slot": state.slot if state else "fixed",
-            "keyId": password.key_id,
-            "endDate": password.end_date,
-            "generation": state.generation if state else None,
-            "active": password is active,
-        }
-        for state, password in slots
-    ]
-    slots_output: pulumi.Output[list[dict[str, Any]]] = pulumi.Output.from_input(metadata)
     return ClientSecret(
         # Wrapped here, not left to provider metadata, so the contract is this module's.
         value=pulumi.Output.secret(active.value),
-        expires_at=pulumi.Output.secret(active.end_date) if secret else active.end_date,
-        slots=pulumi.Output.secret(slots_output) if secret else slots_output,
+        expires_at=active.end_date,
+        slots=tuple(
+            SecretSlot(
+                slot=state.slot if state else "fixed",
+                key_id=password.key_id,
+                end_date=password.end_date,
+                generation=state.generation if state else None,
+                active=password is active,
+            )
+            for state, password in slots
+        ),
         end_date=end_date,
     )
 

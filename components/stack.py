@@ -124,6 +124,7 @@ def stack_outputs(
     """The stack outputs (README, "Stack outputs"): ``applications`` without any secret, and
     the client secrets in a top-level output of their own, secret as a whole: pulumi/actions
     turns each stack output into a step output and masks only top-level secret values."""
+    apps_secret = "applications" in settings.secret_keys
     reach_secret = bool({"applications", "services"} & settings.secret_keys)
     entries: dict[str, Any] = {}
     for name, app in applications.items():
@@ -133,8 +134,8 @@ def stack_outputs(
             "tenantId": tenant_id,
             "applicationObjectId": app.application_object_id,
             "servicePrincipalObjectId": app.service_principal_object_id,
-            "clientSecretExpiresAt": app.client_secret_expires_at,
-            "secrets": app.secret_slots if app.secret_slots is not None else [],
+            "clientSecretExpiresAt": secret_if(app.client_secret_expires_at, apps_secret),
+            "secrets": secret_if([slot.output() for slot in app.secret_slots], apps_secret),
             "tokenEndpoint": healthcare.token_endpoint_v2(tenant_id),
             "tokenEndpointV1": healthcare.token_endpoint_v1(tenant_id),
             "services": secret_if(
