@@ -145,7 +145,5 @@ class ClientApplication(pulumi.ComponentResource):
                 "clientId": self.client_id,
                 "applicationObjectId": self.application_object_id,
                 "servicePrincipalObjectId": self.service_principal_object_id,
-                "clientSecretExpiresAt": secret_if(self.client_secret_expires_at, secret),
-                "secrets": secret_if([slot.output() for slot in self.secret_slots], secret),
             }
         )

@@ -134,8 +134,16 @@ def stack_outputs(
             "tenantId": tenant_id,
             "applicationObjectId": app.application_object_id,
             "servicePrincipalObjectId": app.service_principal_object_id,
-            "clientSecretExpiresAt": secret_if(app.client_secret_expires_at, apps_secret),
-            "secrets": secret_if([slot.output() for slot in app.secret_slots], apps_secret),
+            "clientSecretExpiresAt": (
+                None  # an application without a client secret
+                if app.client_secret_expires_at is None
+                else secret_if(app.client_secret_expires_at, apps_secret)
+            ),
+            "secrets": (
+                secret_if([slot.output() for slot in app.secret_slots], apps_secret)
+                if app.secret_slots
+                else []
+            ),
             "tokenEndpoint": healthcare.token_endpoint_v2(tenant_id),
             "tokenEndpointV1": healthcare.token_endpoint_v1(tenant_id),
             "services": secret_if(
