@@ -16,8 +16,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from components.config.base import EMPTY
 from components.config.disclosure import Say
-from components.config.models import EMPTY
 from components.errors import Invalid, Problem, join_path
 
 
