@@ -6,7 +6,6 @@ import copy
 import io
 import json
 import re
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,8 @@ import yaml
 from testbed.fake_tenant import FakeTenant
 from testbed.mockrun import PROJECT_DIR
 from tools import plan as plan_tool
+from tools.offline_plan.diff import compare_values
+from tools.offline_plan.render import change_line
 
 DEV_NOW = "2026-11-27T09:00:00Z"
 # Generation 12 of the 90-day period starts on 2026-12-16: slot a rotates, slot b stays.
@@ -383,27 +384,8 @@ def test_a_secret_that_escapes_redaction_stops_the_plan(
     assert "8Q~" not in err
 
 
-def test_check_no_leak_names_the_place_not_the_value() -> None:
-    secret = FakeTenant.secret_value("key")
-    plan_tool.check_no_leak({"plan text": "nothing here"}, {secret})
-    with pytest.raises(plan_tool.SecretLeakError) as raised:
-        plan_tool.check_no_leak({"plan text": f"a\nb {secret}"}, {secret})
-    assert "line 2" in str(raised.value)
-    assert secret not in str(raised.value)
-
-
-def test_redact_replaces_values_at_secret_paths() -> None:
-    value = {"a": {"b": "x", "c": ["y", "z"]}, "d": 1}
-    assert plan_tool.redact(value, {"a.b", "a.c[1]"}) == {
-        "a": {"b": "[secret]", "c": ["y", "[secret]"]},
-        "d": 1,
-    }
-    assert plan_tool.redact(value, {"."}) == "[secret]"
-    assert plan_tool.strings_at(value, {"a.c"}) == {"y", "z"}
-
-
 def test_compare_values_treats_redacted_values_as_opaque() -> None:
-    changes, uncompared = plan_tool.compare_values(
+    changes, uncompared = compare_values(
         {"k": "[secret]", "l": "old", "m": [1, 2]},
         {"k": "[secret]", "l": "[secret]", "m": [1, 3], "n": True},
         {"k"},
@@ -411,7 +393,7 @@ def test_compare_values_treats_redacted_values_as_opaque() -> None:
         frozenset({"m"}),
     )
     assert uncompared == 1
-    assert [c.render() for c in changes] == [
+    assert [change_line(c) for c in changes] == [
         '~ l: "old" => [secret]',
         "~ m[1]: 2 => 3 (forces replacement)",
         "+ n: true",
@@ -515,43 +497,3 @@ def test_warnings_are_printed(plan: Plan, project: Callable[..., Path], tmp_path
         "applications.backend.secret: the custom secret ends on 2026-12-10 (12 days left); set "
         "new start/end dates or switch to rotation: overlap"
     ]
-
-
-# --- progress ----------------------------------------------------------------------------
-
-
-def fake_clock(*readings: float) -> Callable[[], float]:
-    values = iter(readings)
-    return lambda: next(values)
-
-
-def test_progress_is_silent_for_a_fast_plan() -> None:
-    stream = io.StringIO()
-    with plan_tool.Progress(stream, clock=fake_clock(10.0, 10.4), use_timer=False):
-        pass
-    assert stream.getvalue() == ""
-
-
-def test_progress_reports_a_slow_plan() -> None:
-    stream = io.StringIO()
-    with plan_tool.Progress(stream, clock=fake_clock(10.0, 11.8), use_timer=False):
-        pass
-    assert stream.getvalue() == "running the program on the mock runtime...\ndone in 1.8 s\n"
-
-
-def test_progress_timer_announces_while_the_plan_still_runs() -> None:
-    stream = io.StringIO()
-    with plan_tool.Progress(stream, after=0.01):
-        for _ in range(500):  # the timer thread prints within milliseconds
-            if stream.getvalue():
-                break
-            time.sleep(0.005)
-        assert stream.getvalue() == "running the program on the mock runtime...\n"
-    assert stream.getvalue().splitlines()[-1].startswith("done in ")
-
-
-def test_progress_timer_is_cancelled_for_a_fast_plan() -> None:
-    stream = io.StringIO()
-    with plan_tool.Progress(stream):
-        pass
-    assert stream.getvalue() == ""
