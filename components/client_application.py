@@ -40,7 +40,7 @@ class ClientApplication(pulumi.ComponentResource):
     client_secret_expires_at: pulumi.Output[str] | None
     secret_slots: tuple[SecretSlot, ...]
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 (the plain values its parts use, by name, instead of a context object)
         self,
         name: str,
         *,

@@ -26,10 +26,9 @@ from pulumi.runtime.settings import get_root_resource, reset_options
 
 from components import PROJECT
 from components.clock import NOW_ENV, ClockError, parse_instant
-from testbed.fake_tenant import FakeTenant, unwrap_secrets
+from testbed.fake_tenant import SECRET_KEY, SECRET_SIG, FakeTenant, unwrap_secrets
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-SECRET_SIG = rpc._special_secret_sig  # the wire marker of a secret value
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ def _secret_paths(value: Any, path: str = "") -> set[str]:
     """Where in a wire-format value the secret envelope appears."""
     found: set[str] = set()
     if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == SECRET_SIG:
+        if value.get(SECRET_KEY) == SECRET_SIG:
             return {path or "."}
         for key, item in value.items():
             found |= _secret_paths(item, f"{path}.{key}" if path else key)
@@ -91,7 +90,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.registrations: list[Registration] = []
 
-    def RegisterResource(self, request: Any) -> Any:
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the SDK's method name)
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type != "pulumi:pulumi:Stack" and urn in self.resources:
             # The real engine rejects duplicate URNs; the SDK's mock does not.
@@ -168,7 +167,7 @@ async def _resolve(value: Any, path: str, secrets: set[str]) -> Any:
     return value
 
 
-def run_program(
+def run_program(  # noqa: PLR0913 (keyword-only run options, each with a default)
     config: Mapping[str, Any],
     *,
     now: str | None = None,

@@ -158,7 +158,7 @@ class FakeAz:
         self.on("ad sp show", "length(oauth2PermissionScopes", out="1\n")
         self.on("ad sp show", "length(appRoles", out="0\n")
 
-    def existing_app(
+    def existing_app(  # noqa: PLR0913 (one argument per property of the fake app)
         self,
         name: str,
         app_id: str,

@@ -129,7 +129,7 @@ def test_kind_of_unknown_id_is_none() -> None:
 _SEGMENT = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-/._()\n ", max_size=30)
 
 
-def _shaped_id(sub: str, rg: str, ws: str, name: str, tail: str, suffix: str) -> str:
+def _shaped_id(sub: str, rg: str, ws: str, name: str, tail: str, suffix: str) -> str:  # noqa: PLR0913 (one argument per segment of the resource ID)
     path = tail.replace("{ws}", ws).replace("{name}", name)
     return f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.HealthcareApis/{path}{suffix}"
 

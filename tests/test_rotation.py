@@ -52,6 +52,17 @@ class SimulationRecord:
     min_overlap_margin: timedelta | None = None  # min of (other.end - now) - period
     below_one_period: int = 0  # replacements where other.end < now + period
 
+    def overlap(self, overlap: timedelta, policy: RotationPolicy) -> None:
+        """Record the retired slot's remaining validity at a replacement."""
+        key = (policy.lifetime.days, policy.period.days)
+        if self.min_overlap is None or overlap < self.min_overlap:
+            self.min_overlap, self.min_overlap_policy = overlap, key
+        margin = overlap - policy.period
+        if self.min_overlap_margin is None or margin < self.min_overlap_margin:
+            self.min_overlap_margin = margin
+        if overlap < policy.period:
+            self.below_one_period += 1
+
     def as_json(self) -> dict[str, Any]:
         return {
             "runs": self.runs,
@@ -106,7 +117,7 @@ def _figures() -> Iterator[None]:
     write_figures()
 
 
-def check_step(
+def check_step(  # noqa: PLR0913 (a run's whole description, keyword-only)
     *,
     now: datetime,
     previous: Mapping[str, SlotView] | None,
@@ -116,12 +127,46 @@ def check_step(
     expires_at: datetime | None = None,
     record: SimulationRecord | None = None,
 ) -> list[str]:
-    """Every way the step ``previous -> current`` (a run at ``now``) breaks DESIGN section 5.
+    """Every way the step ``previous -> current`` (a run at ``now``) breaks the rotation
+    invariants (docs/design.md, "Rotation").
 
     ``run_interval`` is the longest gap between two runs: a replacement happens at the first
     run after a boundary, so the retired slot's overlap measured from the run can fall short
     of a full period by at most that gap (the design measures it from the boundary).
     """
+    problems = _state_problems(now, current, policy, expires_at)
+    if previous is None:
+        return problems
+    replaced = [
+        slot
+        for slot, view in current.items()
+        if slot not in previous or previous[slot].inputs != view.inputs
+    ]
+    if record is not None:
+        record.replacements += len(replaced)
+    at = now.isoformat()
+    if len(replaced) > 1:
+        problems.append(f"{at}: {len(replaced)} slots replaced in one run ({replaced})")
+    elif len(replaced) == 1 and len(current) == 2:
+        (slot,) = replaced
+        problems += _replacement_problems(now, previous, current, slot, policy)
+        (other,) = [view for key, view in current.items() if key != slot]
+        overlap = other.end - now
+        # Measured from the run: short of a period by at most the gap between runs.
+        if overlap < policy.period - run_interval:
+            problems.append(f"{at}: retired slot {other.slot} has only {overlap} left")
+        if record is not None:
+            record.overlap(overlap, policy)
+    return problems
+
+
+def _state_problems(
+    now: datetime,
+    current: Mapping[str, SlotView],
+    policy: RotationPolicy,
+    expires_at: datetime | None,
+) -> list[str]:
+    """What is wrong with the slots a run registers, whatever came before."""
     problems: list[str] = []
     at = now.isoformat()
     if len(current) > 2:
@@ -144,48 +189,34 @@ def check_step(
         )
     if active and active[0].end < now + policy.period:
         problems.append(f"{at}: the active secret ends within one period ({active[0].end})")
-    if previous is None:
-        return problems
+    return problems
 
-    replaced = [
-        slot
-        for slot, view in current.items()
-        if slot not in previous or previous[slot].inputs != view.inputs
-    ]
-    if record is not None:
-        record.replacements += len(replaced)
-    if len(replaced) > 1:
-        problems.append(f"{at}: {len(replaced)} slots replaced in one run ({replaced})")
-    elif len(replaced) == 1 and len(current) == 2:
-        (slot,) = replaced
-        (other,) = [view for key, view in current.items() if key != slot]
-        old = previous[slot]
-        if old.generation >= previous[other.slot].generation:
-            problems.append(f"{at}: replaced slot {slot} was the newer one")
-        if current[slot].generation <= old.generation:
-            problems.append(f"{at}: slot {slot} went back to generation {current[slot].generation}")
-        if other.inputs != previous[other.slot].inputs:
-            problems.append(f"{at}: the kept slot {other.slot} changed inputs")
-        overlap = other.end - now
-        boundary = current[slot].generation_start
-        # DESIGN invariant 3: valid for a full period after it stopped being active.
-        if other.end < boundary + policy.period:
-            problems.append(
-                f"{at}: retired slot {other.slot} ends {other.end}, less than one period after "
-                f"the boundary {boundary}"
-            )
-        # Measured from the run: short of a period by at most the gap between runs.
-        if overlap < policy.period - run_interval:
-            problems.append(f"{at}: retired slot {other.slot} has only {overlap} left")
-        if record is not None:
-            key = (policy.lifetime.days, policy.period.days)
-            if record.min_overlap is None or overlap < record.min_overlap:
-                record.min_overlap, record.min_overlap_policy = overlap, key
-            margin = overlap - policy.period
-            if record.min_overlap_margin is None or margin < record.min_overlap_margin:
-                record.min_overlap_margin = margin
-            if overlap < policy.period:
-                record.below_one_period += 1
+
+def _replacement_problems(
+    now: datetime,
+    previous: Mapping[str, SlotView],
+    current: Mapping[str, SlotView],
+    slot: str,
+    policy: RotationPolicy,
+) -> list[str]:
+    """What is wrong with a run that replaced ``slot`` and kept the other."""
+    problems: list[str] = []
+    at = now.isoformat()
+    (other,) = [view for key, view in current.items() if key != slot]
+    old = previous[slot]
+    if old.generation >= previous[other.slot].generation:
+        problems.append(f"{at}: replaced slot {slot} was the newer one")
+    if current[slot].generation <= old.generation:
+        problems.append(f"{at}: slot {slot} went back to generation {current[slot].generation}")
+    if other.inputs != previous[other.slot].inputs:
+        problems.append(f"{at}: the kept slot {other.slot} changed inputs")
+    boundary = current[slot].generation_start
+    # Invariant: valid for a full period after it stopped being active.
+    if other.end < boundary + policy.period:
+        problems.append(
+            f"{at}: retired slot {other.slot} ends {other.end}, less than one period after "
+            f"the boundary {boundary}"
+        )
     return problems
 
 

@@ -198,12 +198,12 @@ def test_bad_clock_env_exits_2(
 
 def test_now_reads_env_or_real_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HEALTHCARE_CLIENTS_NOW", "2026-11-27T01:00:00+01:00")
-    assert selfsigned._now() == NOW
+    assert selfsigned.current_time() == NOW
     monkeypatch.setenv("HEALTHCARE_CLIENTS_NOW", "2026-11-27T00:00:00")  # naive means UTC
-    assert selfsigned._now() == NOW
+    assert selfsigned.current_time() == NOW
     monkeypatch.delenv("HEALTHCARE_CLIENTS_NOW")
     before = datetime.now(UTC)
-    now = selfsigned._now()
+    now = selfsigned.current_time()
     assert now.tzinfo is not None
     assert before <= now <= datetime.now(UTC)
 

@@ -39,7 +39,7 @@ from testbed.stackfile import StackFileError, load_stack_file
 from tools.offline_plan.diff import diff_plans
 from tools.offline_plan.document import build_plan, plan_json
 from tools.offline_plan.redaction import SECRET, SecretLeakError, check_no_leak, produced_secrets
-from tools.offline_plan.render import Style, render_diff, render_plan
+from tools.offline_plan.render import Style, comparison_header, render_diff, render_plan
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_LEAK = 0, 1, 2, 3
 
@@ -170,9 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         old = load_old_plan(args.diff) if args.diff else None
         plan, run, notes = make_plan(args.stack, project_dir, clock)
         if old is not None:
-            text = render_diff(
-                diff_plans(old, plan), plan, old, str(args.diff), clock_source, notes, style
-            )
+            head = comparison_header(plan, old, str(args.diff), clock_source, notes)
+            text = render_diff(diff_plans(old, plan), plan, head, style)
         else:
             text = render_plan(plan, clock_source, notes, style)
         document = plan_json(plan)

@@ -4,6 +4,7 @@ API permissions by service name, well-known alias or application ID."""
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from components import PROJECT, azure_roles, healthcare
@@ -13,6 +14,16 @@ from components.errors import Plain
 
 if TYPE_CHECKING:
     from components.config.application import AppCheck
+
+
+@dataclass(frozen=True)
+class _Service:
+    """A service an application holds roles on: its name, its key as a message shows it, and
+    its kind (None when the kind did not parse)."""
+
+    name: str
+    key: str
+    kind: str | None
 
 
 def role_grants(app: AppCheck) -> list[RoleGrant]:
@@ -35,18 +46,16 @@ def role_grants(app: AppCheck) -> list[RoleGrant]:
                 message=f"is not a service in {PROJECT}:services (known: {known or 'none declared'})",
             )
             continue
-        kind = app.services.kinds.get(service_name)
+        service = _Service(service_name, service_key, app.services.kinds.get(service_name))
         for index, role_name in enumerate(role_names):
-            grant = _role(app, service_name, service_key, kind, index, role_name)
+            grant = _role(app, service, index, role_name)
             if grant is not None:
                 grants.setdefault((service_name, grant.role_guid), grant)
     return list(grants.values())
 
 
-def _role(
-    app: AppCheck, service_name: str, service_key: str, kind: str | None, index: int, role_name: str
-) -> RoleGrant | None:
-    say = app.say
+def _role(app: AppCheck, service: _Service, index: int, role_name: str) -> RoleGrant | None:
+    say, service_name, service_key, kind = app.say, service.name, service.key, service.kind
     if healthcare.is_guid(role_name):
         guid = role_name.lower()
         privileged = azure_roles.privileged_role(guid)
@@ -97,44 +106,14 @@ def _role(
 def permission_requests(app: AppCheck) -> list[ApiPermissionRequest]:
     """API permissions: service name, well-known alias or raw app ID."""
     requests: list[ApiPermissionRequest] = []
-    permissions, say = app.settings.api_permissions, app.say
-    services = app.services
+    permissions = app.settings.api_permissions
     for key, spec in permissions.items():
         path = app.at("apiPermissions", app.key(key, permissions))
-        if key in services.kinds:
-            alias = healthcare.API_FOR_KIND[services.kinds[key]]  # type: ignore[index]
-            app_id, service_key = healthcare.WELL_KNOWN_APIS[alias].app_id, key
-        elif key in services.declared:
-            continue  # the service's kind did not parse; reported there
-        elif key in healthcare.WELL_KNOWN_APIS:
-            app_id, service_key = healthcare.WELL_KNOWN_APIS[key].app_id, None
-        elif healthcare.is_guid(key):
-            app_id, service_key = key.lower(), None
-        else:
-            known = ", ".join(healthcare.WELL_KNOWN_APIS)
-            hint = ""
-            if not say.secret:
-                options = sorted(set(services.declared) | set(healthcare.WELL_KNOWN_APIS))
-                close = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-            app.run.problem(
-                path,
-                f"is not a service name, a well-known API ({known}) or an application ID{hint}",
-            )
+        api = _api_named(app, key, path)
+        if api is None:
             continue
-        names: tuple[str, ...]
-        scopes: tuple[str, ...]
-        roles: tuple[str, ...]
-        if isinstance(spec, ExplicitPermissions):
-            names = ()
-            scopes = spec.scopes if "scopes" not in spec.failed_fields else ()
-            roles = spec.roles if "roles" not in spec.failed_fields else ()
-            if not spec.failed_fields and not scopes and not roles:
-                app.run.problem(path, "lists no scopes or roles")
-        else:
-            names, scopes, roles = tuple(spec), (), ()
-            if not names:
-                app.run.problem(path, "lists no permissions")
+        app_id, service_key = api
+        names, scopes, roles = _permission_names(app, spec, path)
         requests.append(
             ApiPermissionRequest(key, app_id, service_key, names, scopes, roles, path=path)
         )
@@ -143,3 +122,45 @@ def permission_requests(app: AppCheck) -> list[ApiPermissionRequest]:
             f"{app.at('adminConsent')}: true, but the app requests no apiPermissions"
         )
     return requests
+
+
+def _api_named(app: AppCheck, key: str, path: str) -> tuple[str, str | None] | None:
+    """The app ID of the API an apiPermissions key names, and the service it names if it
+    names one; None when it names none (reported here) or a service whose kind did not parse
+    (reported there)."""
+    services = app.services
+    if key in services.kinds:
+        alias = healthcare.API_FOR_KIND[services.kinds[key]]  # type: ignore[index]
+        return healthcare.WELL_KNOWN_APIS[alias].app_id, key
+    if key in services.declared:
+        return None
+    if key in healthcare.WELL_KNOWN_APIS:
+        return healthcare.WELL_KNOWN_APIS[key].app_id, None
+    if healthcare.is_guid(key):
+        return key.lower(), None
+    known = ", ".join(healthcare.WELL_KNOWN_APIS)
+    hint = ""
+    if not app.say.secret:
+        options = sorted(set(services.declared) | set(healthcare.WELL_KNOWN_APIS))
+        close = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+    app.run.problem(
+        path, f"is not a service name, a well-known API ({known}) or an application ID{hint}"
+    )
+    return None
+
+
+def _permission_names(
+    app: AppCheck, spec: ExplicitPermissions | tuple[str, ...], path: str
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(names, scopes, roles) of one entry: a list of names, or explicit scopes and roles."""
+    if isinstance(spec, ExplicitPermissions):
+        scopes = spec.scopes if "scopes" not in spec.failed_fields else ()
+        roles = spec.roles if "roles" not in spec.failed_fields else ()
+        if not spec.failed_fields and not scopes and not roles:
+            app.run.problem(path, "lists no scopes or roles")
+        return (), scopes, roles
+    names = tuple(spec)
+    if not names:
+        app.run.problem(path, "lists no permissions")
+    return names, (), ()

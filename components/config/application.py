@@ -86,7 +86,7 @@ class AppCheck:
         return field_name not in self.settings.failed_fields
 
 
-def check_application(
+def check_application(  # noqa: PLR0913 (the entry, where it is, and what it is checked against)
     name: str,
     path: str,
     entry: Any,

@@ -53,6 +53,22 @@ def provider_uri_problem(uri: str) -> str | None:
 
 def _check_redirect_uri(value: str, *, web_like: bool) -> str:
     uri = REDIRECT_PRESETS.get(value, value)
+    _check_form(uri)
+    provider = provider_uri_problem(uri)
+    if provider == "URI has no host":
+        raise Invalid(
+            "{} has no host: the azuread provider refuses it ('URI has no host'); give the URI "
+            "a host, e.g. msal<client-id>://auth or <scheme>://callback",
+            uri,
+        )
+    if provider is not None:
+        raise Invalid(f"{{}} is refused by the azuread provider: {provider}", uri)
+    _check_scheme(uri, web_like=web_like)
+    return uri
+
+
+def _check_form(uri: str) -> None:
+    """Length, characters, wildcards, fragments, and an absolute URI at all."""
     if len(uri) > MAX_REDIRECT_URI_LENGTH:
         # Entra's limit and the provider's (uri.go): same number.
         raise Invalid(
@@ -71,18 +87,13 @@ def _check_redirect_uri(value: str, *, web_like: bool) -> str:
     if not parts.scheme or not (parts.netloc or parts.path):
         presets = ", ".join(REDIRECT_PRESETS)
         raise Invalid(f"{{}} is not an absolute URI or a preset ({presets})", uri)
-    provider = provider_uri_problem(uri)
-    if provider == "URI has no host":
-        raise Invalid(
-            "{} has no host: the azuread provider refuses it ('URI has no host'); give the URI "
-            "a host, e.g. msal<client-id>://auth or <scheme>://callback",
-            uri,
-        )
-    if provider is not None:
-        raise Invalid(f"{{}} is refused by the azuread provider: {provider}", uri)
+
+
+def _check_scheme(uri: str, *, web_like: bool) -> None:
+    """Entra: web and SPA redirect URIs use https, except http on a loopback host."""
+    parts = urlsplit(uri)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    # Entra: web and SPA redirect URIs use https, except http on a loopback host.
     if scheme == "http":
         if host not in LOOPBACK_HOSTS:
             raise Invalid(
@@ -98,7 +109,6 @@ def _check_redirect_uri(value: str, *, web_like: bool) -> str:
         )
     elif scheme == "https" and not host:
         raise Invalid("{} has no host", uri)
-    return uri
 
 
 WebUri = Annotated[StrictStr, AfterValidator(lambda v: _check_redirect_uri(v, web_like=True))]

@@ -63,76 +63,84 @@ class SecretSettings(ConfigModel):
 
 
 def secret_rules(secret: SecretSettings, failed: frozenset[str], now: datetime) -> list[Rule]:
+    """The rules across the keys of ``secret``; ``failed`` are the keys that did not parse."""
     if "rotation" in failed:
         return []  # which mode applies is unknown
-    out: list[Rule] = []
-    start_given, end_given = given(secret, "start"), given(secret, "end")
-    custom = start_given or end_given
+    custom = given(secret, "start") or given(secret, "end")
     mode = secret.rotation or ("none" if custom else "overlap")
     if mode == "none":
-        missing = [k for k, given in (("start", start_given), ("end", end_given)) if not given]
-        if missing:
-            out.append(
-                ((), Invalid(f"rotation: none needs custom {' and '.join(missing)} date(s)"))
-            )
-        if given(secret, "expires_in") or given(secret, "rotate_every"):
-            out.append(
-                (
-                    (),
-                    Invalid(
-                        "rotation: none takes custom start/end dates, not expiresIn or rotateEvery"
-                    ),
-                )
-            )
-        start = None if "start" in failed else secret.start
-        end = None if "end" in failed else secret.end
-        if start is not None and end is not None:
-            if end <= start:
-                out.append((("end",), Invalid("must be after start")))
-            elif end - start > MAX_LIFETIME:
-                out.append(
-                    (
-                        ("end",),
-                        Invalid(
-                            "is more than 24 months after start; a client secret may live at "
-                            "most 24 months"
-                        ),
-                    )
-                )
-        if end is not None and end <= now:
-            out.append(
-                (
-                    ("end",),
-                    Invalid(
-                        "the custom secret ended on {}; set a later 'end' (and 'start'), or "
-                        "switch to rotation: overlap with expiresIn",
-                        Plain(end.date().isoformat()),
-                    ),
-                )
-            )
-    elif custom:
-        out.append(
+        return _fixed_dates_rules(secret, failed, now)
+    if custom:
+        return [
             (
                 (),
                 Invalid(
                     "custom start/end dates need rotation: none (overlap derives its own dates)"
                 ),
             )
+        ]
+    if failed & {"expires_in", "rotate_every"}:
+        return []
+    return _overlap_rules(secret)
+
+
+def _fixed_dates_rules(secret: SecretSettings, failed: frozenset[str], now: datetime) -> list[Rule]:
+    out: list[Rule] = []
+    missing = [key for key in ("start", "end") if not given(secret, key)]
+    if missing:
+        out.append(((), Invalid(f"rotation: none needs custom {' and '.join(missing)} date(s)")))
+    if given(secret, "expires_in") or given(secret, "rotate_every"):
+        out.append(
+            (
+                (),
+                Invalid(
+                    "rotation: none takes custom start/end dates, not expiresIn or rotateEvery"
+                ),
+            )
         )
-    elif not failed & {"expires_in", "rotate_every"}:
-        try:
-            secret.policy()
-        except ValueError:
-            assert secret.rotate_every is not None  # the default period always fits
+    start = None if "start" in failed else secret.start
+    end = None if "end" in failed else secret.end
+    if start is not None and end is not None:
+        if end <= start:
+            out.append((("end",), Invalid("must be after start")))
+        elif end - start > MAX_LIFETIME:
             out.append(
                 (
-                    (),
+                    ("end",),
                     Invalid(
-                        "lifetime ({} days) must be at least twice the rotation period ({} days) "
-                        "so the previous secret outlives a full period",
-                        Plain(str(secret.lifetime.days)),
-                        Plain(str(parse_period(secret.rotate_every).days)),
+                        "is more than 24 months after start; a client secret may live at "
+                        "most 24 months"
                     ),
                 )
             )
+    if end is not None and end <= now:
+        out.append(
+            (
+                ("end",),
+                Invalid(
+                    "the custom secret ended on {}; set a later 'end' (and 'start'), or "
+                    "switch to rotation: overlap with expiresIn",
+                    Plain(end.date().isoformat()),
+                ),
+            )
+        )
     return out
+
+
+def _overlap_rules(secret: SecretSettings) -> list[Rule]:
+    try:
+        secret.policy()
+    except ValueError:
+        assert secret.rotate_every is not None  # the default period always fits
+        return [
+            (
+                (),
+                Invalid(
+                    "lifetime ({} days) must be at least twice the rotation period ({} days) "
+                    "so the previous secret outlives a full period",
+                    Plain(str(secret.lifetime.days)),
+                    Plain(str(parse_period(secret.rotate_every).days)),
+                ),
+            )
+        ]
+    return []

@@ -126,15 +126,14 @@ def render_plan(plan: dict[str, Any], clock_source: str, notes: Sequence[str], s
     return "\n".join(lines) + "\n"
 
 
-def render_diff(
-    diff: PlanDiff,
+def comparison_header(
     plan: dict[str, Any],
     old: dict[str, Any],
     old_name: str,
     clock_source: str,
     notes: Sequence[str],
-    style: Style,
-) -> str:
+) -> list[str]:
+    """The plan's header, what it is compared with, and where the two plans differ in kind."""
     lines = header(plan, clock_source, notes)
     lines.append(f"compared with {old_name} (stack {old.get('stack')}, clock {old.get('clock')})")
     if old.get("stack") != plan["stack"]:
@@ -147,6 +146,34 @@ def render_diff(
             "password replaced below may be a rotation, not an edit; rerun with "
             f"--now {old.get('clock')} to see only what the edits change"
         )
+    return lines
+
+
+def render_diff(diff: PlanDiff, plan: dict[str, Any], head: list[str], style: Style) -> str:
+    """``head`` (``comparison_header``), then the changed resources in URN order, the
+    changed outputs, the warnings and a summary."""
+    lines = list(head)
+    resources = _changed_resources(diff, style)
+    if resources:
+        lines += ["", "Resources:", *resources]
+    if diff.outputs:
+        lines += [
+            "",
+            "Outputs:",
+            *(INDENT + style.paint(change_line(c), c.op) for c in diff.outputs),
+        ]
+    if plan["warnings"]:
+        lines += ["", *warning_lines(plan, style)]
+    lines += ["", _summary(diff)]
+    if diff.uncompared_secrets:
+        lines.append(
+            f"note: {diff.uncompared_secrets} secret value(s) are redacted in both plans "
+            "and could not be compared"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _changed_resources(diff: PlanDiff, style: Style) -> list[str]:
     entries: list[tuple[str, list[str]]] = []
     for r in diff.added:
         body = input_lines(r, 2)
@@ -158,33 +185,17 @@ def render_diff(
         op, what = ("+-", "replace") if replace else ("~", "update")
         body = [INDENT * 2 + style.paint(change_line(c), c.op) for c in changes]
         entries.append((r["urn"], [INDENT + resource_line(r, op, style, f" ({what})"), *body]))
-    if entries:
-        lines += ["", "Resources:"]
-        for _, block in sorted(entries, key=lambda e: e[0]):
-            lines += block
-    if diff.outputs:
-        lines += [
-            "",
-            "Outputs:",
-            *(INDENT + style.paint(change_line(c), c.op) for c in diff.outputs),
-        ]
-    if plan["warnings"]:
-        lines += ["", *warning_lines(plan, style)]
-    lines.append("")
+    return [line for _, block in sorted(entries, key=lambda e: e[0]) for line in block]
+
+
+def _summary(diff: PlanDiff) -> str:
     if diff.empty():
-        lines.append(f"no changes ({diff.unchanged} unchanged)")
-    else:
-        parts = [
-            (len(diff.added), "to create"),
-            (len(diff.changed) - diff.replaced, "to update"),
-            (diff.replaced, "to replace"),
-            (len(diff.removed), "to delete"),
-        ]
-        summary = ", ".join(f"{n} {what}" for n, what in parts if n)
-        lines.append(f"{summary or 'outputs change only'}; {diff.unchanged} unchanged")
-    if diff.uncompared_secrets:
-        lines.append(
-            f"note: {diff.uncompared_secrets} secret value(s) are redacted in both plans "
-            "and could not be compared"
-        )
-    return "\n".join(lines) + "\n"
+        return f"no changes ({diff.unchanged} unchanged)"
+    parts = [
+        (len(diff.added), "to create"),
+        (len(diff.changed) - diff.replaced, "to update"),
+        (diff.replaced, "to replace"),
+        (len(diff.removed), "to delete"),
+    ]
+    summary = ", ".join(f"{n} {what}" for n, what in parts if n)
+    return f"{summary or 'outputs change only'}; {diff.unchanged} unchanged"

@@ -217,7 +217,7 @@ def _error_code(result: dict[str, object]) -> int | None:
     return None
 
 
-def acquire_token(
+def acquire_token(  # noqa: PLR0913 (what it signs in as, then keyword-only the injected session, clock and waits)
     app: Application,
     service: Service,
     credential: Credential,
