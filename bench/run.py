@@ -1,18 +1,19 @@
 """Benchmark: what the program costs as the catalogue grows, against a raw-resource baseline.
 
     .venv/bin/python -m bench.run                 # N = 1, 10, 100, 500; 3 repeats; writes bench/results.*
-    .venv/bin/python -m bench.run --quick         # N = 1, 10; 1 repeat; writes bench/out/quick/
+    .venv/bin/python -m bench.run --quick         # N = 1, 10; 1 repeat; writes to a temp dir
     .venv/bin/python -m bench.run --sizes 10 100 --repeats 5 --no-setup
 
 Every measurement runs in a fresh subprocess (``--child ...``), which prints one JSON line.
 Programs run on Pulumi's mock runtime against ``testbed.fake_tenant.FakeTenant`` through
 ``testbed.mockrun.run_program``; ours is the real ``__main__.py``, the baseline is
-``bench/baseline.py`` (copied to ``bench/out/baseline-project/__main__.py``, as
+``bench/baseline.py`` (copied to ``baseline-project/__main__.py`` in a temp dir, as
 ``run_program`` runs the ``__main__.py`` of a project directory).
 """
 
 import argparse
 import contextlib
+import hashlib
 import itertools
 import json
 import os
@@ -30,7 +31,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-OUT = BENCH / "out"
+# Scratch space outside the repository (the baseline project, set-up virtualenvs, --quick
+# results), one per checkout: nothing the benchmark writes lands in the source tree but the
+# results a full run is asked to write (bench/results.*, or --out).
+OUT = (
+    Path(tempfile.gettempdir())
+    / f"healthcare-clients-bench-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]}"
+)
 BASELINE_PROJECT = OUT / "baseline-project"
 PROGRAMS = ("ours", "baseline")
 

@@ -18,7 +18,7 @@
 # are its only owner, it has no secret, certificate or other federated credential; otherwise
 # pass its client ID with --preview-app-id / --deploy-app-id after checking it yourself.
 #
-# NOT RUN AGAINST AZURE BY THIS REPOSITORY: tests/test_bootstrap.py runs it against a fake `az`.
+# NOT RUN AGAINST AZURE BY THIS REPOSITORY: tests/tools/test_bootstrap.py runs it against a fake `az`.
 # Use --dry-run to print every change without making it (reads still run).
 #
 # Usage:
@@ -45,7 +45,7 @@ TOKEN_AUDIENCE=api://AzureADTokenExchange
 TAG_PREFIX=healthcare-clients:pipeline
 
 # The rights, one line per README row: feature|identity|kind|grant|scope. The code below grants
-# exactly the rows of the features in use; tests/test_bootstrap.py compares the README's table
+# exactly the rows of the features in use; tests/tools/test_bootstrap.py compares the README's table
 # with --print-permissions and the grants with what the script does.
 GRANTS=(
   "always|deploy|graph|Application.ReadWrite.OwnedBy|tenant"

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from bench.configs import CUSTOM_PER_APP, stack_config
 from bench.run import COLUMNS, PROGRAMS
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
 
 
 def test_configs_use_every_feature() -> None:

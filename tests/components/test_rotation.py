@@ -1,9 +1,9 @@
 """Rotation arithmetic (components/rotation.py, DESIGN section 5), without Pulumi.
 
 The step checker here (``check_step``) is shared with the mock-runtime simulation in
-``tests/test_rotating_secret.py``: both feed it what two consecutive runs registered.
-The figures both simulations observe are collected in ``SIMULATION`` and written to
-``bench/out/rotation-simulation.json`` for the closing note.
+``tests/components/test_rotating_secret.py``: both feed it what two consecutive runs registered.
+The figures both simulations observe are collected in ``SIMULATION``, printed, and written
+to ``rotation-simulation.json`` in pytest's base temporary directory, never into the tree.
 """
 
 import json
@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 from components.rotation import EPOCH, LIFETIMES, MAX_LIFETIME, RotationPolicy, SlotState
 
-OUT_FILE = Path(__file__).resolve().parent.parent / "bench" / "out" / "rotation-simulation.json"
 TWENTY_FOUR_MONTHS = timedelta(days=730)
 
 
@@ -98,23 +97,20 @@ def simulation_record(name: str) -> SimulationRecord:
     return SIMULATION.setdefault(name, SimulationRecord())
 
 
-def write_figures() -> None:
-    """Print the figures and write them to bench/out (git-ignored) for the closing note."""
+def write_figures(directory: Path) -> None:
+    """Print the figures and write them to ``directory/rotation-simulation.json``."""
     if not SIMULATION:
         return
     figures = {name: record.as_json() for name, record in sorted(SIMULATION.items())}
-    print("\nrotation simulation:", json.dumps(figures, indent=1))
-    try:
-        OUT_FILE.parent.mkdir(parents=True, exist_ok=True)
-        OUT_FILE.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    except OSError:
-        pass  # the figures were printed; the file is a convenience
+    out_file = directory / "rotation-simulation.json"
+    print(f"\nrotation simulation ({out_file}):", json.dumps(figures, indent=1))
+    out_file.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _figures() -> Iterator[None]:
+def _figures(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     yield
-    write_figures()
+    write_figures(tmp_path_factory.getbasetemp())
 
 
 def check_step(  # noqa: PLR0913 (a run's whole description, keyword-only)

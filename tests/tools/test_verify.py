@@ -22,10 +22,10 @@ import pytest
 
 from testbed.loopback import AppRecord, LoopbackCloud, ServiceRecord, loopback_cloud
 from testbed.testpki import new_key, pem_certificate, pem_private_key, self_signed_certificate
+from tests.conftest import ROOT
 from tools.verify import cli, guidance, tokens
 from tools.verify.cli import Clock
 
-ROOT = Path(__file__).resolve().parent.parent
 DICOM_AUD = "https://dicom.healthcareapis.azure.com"
 BACKEND_ID = "5e192525-03f5-5dbd-a143-8b61d892b3ca"
 POSTMAN_ID = "cf870583-7d09-53fa-ba9e-a8020ad6d802"

@@ -14,13 +14,14 @@ from hypothesis import strategies as st
 from components.clock import parse_instant, rfc3339
 from components.rotation import LIFETIMES, RotationPolicy
 from testbed.mockrun import MockRun, Registration, run_program
-from tests.test_rotation import (
+from tests.components.test_rotation import (
     THREE_YEARS,
     SlotView,
     check_step,
     simulation_record,
     write_figures,
 )
+from tests.conftest import DEV_NOW
 
 Runner = Callable[..., MockRun]
 PASSWORD = "azuread:index/applicationPassword:ApplicationPassword"
@@ -30,14 +31,13 @@ KEY_VAULT_ID = (
     "/providers/Microsoft.KeyVault/vaults/kv-healthcare"
 )
 # 2026-11-27 lies in generation 11 of the default 6-month policy (90-day periods).
-NOW = "2026-11-27T09:00:00Z"
 SIX_MONTHS = RotationPolicy.default_for(LIFETIMES["6 months"])
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _figures() -> Iterator[None]:
+def _figures(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     yield
-    write_figures()
+    write_figures(tmp_path_factory.getbasetemp())
 
 
 def one_app(secret: Any, **extra: Any) -> dict[str, Any]:
@@ -123,7 +123,7 @@ def at(moment: datetime) -> str:
 def test_invariant_1_same_generation_registers_identical_inputs(
     run: Runner, dev_config: dict[str, Any]
 ) -> None:
-    start = SIX_MONTHS.generation_start(SIX_MONTHS.generation_at(parse_instant(NOW)))
+    start = SIX_MONTHS.generation_start(SIX_MONTHS.generation_at(parse_instant(DEV_NOW)))
     first = run(dev_config, now=at(start + timedelta(hours=1)))
     second = run(dev_config, now=at(start + SIX_MONTHS.period - timedelta(minutes=1)))
     assert len(first.of_type(PASSWORD)) == 4  # postman and backend, two slots each
@@ -134,7 +134,7 @@ def test_invariant_1_same_generation_registers_identical_inputs(
 def test_invariant_2_a_boundary_replaces_only_the_older_slot(
     run: Runner, dev_config: dict[str, Any]
 ) -> None:
-    generation = SIX_MONTHS.generation_at(parse_instant(NOW))  # 11: b active, a holds 10
+    generation = SIX_MONTHS.generation_at(parse_instant(DEV_NOW))  # 11: b active, a holds 10
     boundary = SIX_MONTHS.generation_start(generation + 1)
     before = views(run(dev_config, now=at(boundary - timedelta(seconds=1))), "postman")
     after = views(run(dev_config, now=at(boundary)), "postman")
@@ -149,7 +149,7 @@ def test_invariant_2_a_boundary_replaces_only_the_older_slot(
 @pytest.mark.parametrize("preset", sorted(LIFETIMES))
 def test_invariant_3_previous_secret_outlives_a_period(run: Runner, preset: str) -> None:
     policy = RotationPolicy.default_for(LIFETIMES[preset])  # lifetime = 2P, the tight case
-    boundary = policy.generation_start(policy.generation_at(parse_instant(NOW)) + 1)
+    boundary = policy.generation_start(policy.generation_at(parse_instant(DEV_NOW)) + 1)
     result = run(one_app({"expiresIn": preset}), now=at(boundary))
     slots = views(result, "sim")
     (retired,) = [v for v in slots.values() if not v.active]
@@ -179,7 +179,7 @@ def test_invariant_4_two_passwords_within_24_months(
 def test_invariant_5_dates_derive_from_the_generation(
     run: Runner, dev_config: dict[str, Any]
 ) -> None:
-    start = SIX_MONTHS.generation_start(SIX_MONTHS.generation_at(parse_instant(NOW)))
+    start = SIX_MONTHS.generation_start(SIX_MONTHS.generation_at(parse_instant(DEV_NOW)))
     clocks = [start + timedelta(days=3, hours=7, minutes=13), start + timedelta(days=61, hours=2)]
     runs = [run(dev_config, now=at(clock)) for clock in clocks]
     ends = [
@@ -364,7 +364,7 @@ def test_key_vault_gets_the_active_secret_and_the_client_id(run: Runner) -> None
     assert sorted(r.name for r in vault) == ["sim-vault-client-id", "sim-vault-client-secret"]
 
     secret = dict(walk(result.named("sim-vault-client-secret").inputs))
-    active = SIX_MONTHS.active(parse_instant(NOW))
+    active = SIX_MONTHS.active(parse_instant(DEV_NOW))
     assert secret["properties.attributes.expires"] == int(active.end_date.timestamp())
     assert (
         rfc3339(datetime.fromtimestamp(secret["properties.attributes.expires"], UTC))
@@ -398,7 +398,7 @@ def test_key_vault_expiry_moves_with_the_active_slot(run: Runner) -> None:
         {"expiresIn": "3 months", "rotateEvery": "4 weeks"}, keyVault={"id": KEY_VAULT_ID}
     )
     policy = RotationPolicy(LIFETIMES["3 months"], timedelta(weeks=4))
-    for clock in (parse_instant(NOW), parse_instant(NOW) + timedelta(weeks=4)):
+    for clock in (parse_instant(DEV_NOW), parse_instant(DEV_NOW) + timedelta(weeks=4)):
         secret = dict(walk(run(config, now=at(clock)).named("sim-vault-client-secret").inputs))
         assert secret["properties.attributes.expires"] == int(
             policy.active(clock).end_date.timestamp()

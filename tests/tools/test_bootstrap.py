@@ -1,4 +1,4 @@
-"""tools/bootstrap_pipeline_identities.sh against a fake `az` (tests/fakes/az) on PATH.
+"""tools/bootstrap_pipeline_identities.sh against a fake `az` (tests/tools/fakes/az) on PATH.
 
 The fake answers from recorded outputs and logs every call, so each test states what the tenant
 looks like and checks which calls the script made: which app it matched, what it refused, which
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from .test_workflows import oidc_subjects
+from tests.conftest import ROOT
+from tests.tools.test_workflows import oidc_subjects
 
-ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tools" / "bootstrap_pipeline_identities.sh"
 FAKES = Path(__file__).resolve().parent / "fakes"
 
@@ -262,7 +262,7 @@ def test_a_fresh_tenant_gets_two_tagged_identities_with_environment_subjects(az:
         for c in result.matching("federated-credential create")
     ]
     subjects = {cred["subject"] for cred in credentials}
-    # Exactly the subjects the workflows' OIDC jobs present (tests/test_workflows.py).
+    # Exactly the subjects the workflows' OIDC jobs present (tests/tools/test_workflows.py).
     assert subjects == set(oidc_subjects(REPO, "dev").values())
     for cred in credentials:
         assert cred["issuer"] == "https://token.actions.githubusercontent.com"

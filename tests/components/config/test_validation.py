@@ -22,16 +22,16 @@ from components.errors import ConfigError
 from policy import rules
 from testbed.fake_tenant import TOKEN_SERVICE_PRINCIPAL, FakeTenant
 from testbed.stackfile import StackFileError, load_stack_file
-from tests.conftest import Runner
-from tests.test_credentials import make_certificate, pem
+from tests.components.test_credentials import make_certificate, pem
+from tests.conftest import NOW, SUBSCRIPTION, Runner
 
-NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)
-SUB = "00000000-0000-0000-0000-000000000000"
-PREFIX = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.HealthcareApis"
+PREFIX = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.HealthcareApis"
 FHIR_ID = f"{PREFIX}/workspaces/wsone/fhirservices/fhir1"
 DICOM_ID = f"{PREFIX}/workspaces/wsone/dicomservices/dicom1"
 API_FOR_FHIR_ID = f"{PREFIX}/services/legacyfhir"
-VAULT = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-health"
+VAULT = (
+    f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-health"
+)
 DICOM = "75e725bf-66ce-4cea-9b9a-5c4caae57f33"
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 NOTE_BOTH = (
@@ -378,7 +378,7 @@ def test_every_privileged_role_is_refused_by_config_and_policy(guid: str, name: 
     props = {
         "scope": DICOM_ID,
         "principalType": "ServicePrincipal",
-        "roleDefinitionId": f"/subscriptions/{SUB}/providers/Microsoft.Authorization/"
+        "roleDefinitionId": f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/"
         f"roleDefinitions/{guid}",
     }
     assert rules.check_no_privileged_role(rules.ROLE_ASSIGNMENT, props, {}) == [
@@ -392,7 +392,9 @@ def test_data_roles_and_custom_roles_pass_config_and_policy() -> None:
     reader, custom = "4c8d0bbc-75d3-4935-991f-5f3c56d81508", "11111111-aaaa-4bbb-8ccc-222222222222"
     assert problems(with_app(roles={"fhir": [reader, custom]})) == []
     for guid in (reader, custom):
-        props = {"roleDefinitionId": f"/subscriptions/{SUB}/providers/x/roleDefinitions/{guid}"}
+        props = {
+            "roleDefinitionId": f"/subscriptions/{SUBSCRIPTION}/providers/x/roleDefinitions/{guid}"
+        }
         assert rules.check_no_privileged_role(rules.ROLE_ASSIGNMENT, props, {}) == []
 
 

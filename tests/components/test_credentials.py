@@ -18,13 +18,13 @@ from cryptography.x509.oid import NameOID
 from components.application_credentials import federated_digest
 from testbed.fake_tenant import FakeTenant
 from testbed.mockrun import PROJECT_DIR, MockRun
+from tests.conftest import NOW
 
 Runner = Callable[..., MockRun]
 CERTIFICATE = "azuread:index/applicationCertificate:ApplicationCertificate"
 FEDERATED = (
     "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
 )
-NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)
 GITHUB = "https://token.actions.githubusercontent.com"
 EXCHANGE = "api://AzureADTokenExchange"
 

@@ -1,5 +1,5 @@
 """Policy pack rules, run through the real ``pulumi_policy`` policy objects (the GitHub
-workflows' properties are in tests/test_workflows.py).
+workflows' properties are in tests/tools/test_workflows.py).
 
 Resources are written in wire format (camelCase), as the engine hands them to the pack.
 ``policy/__main__.py`` is never imported: constructing ``PolicyPack`` blocks forever.
@@ -26,8 +26,8 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from policy import rules
 from policy.policies import POLICIES_BY_NAME, build_policies
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000001"
 FHIR_SCOPE = (

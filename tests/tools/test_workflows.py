@@ -17,10 +17,8 @@ import pytest
 import yaml
 
 from testbed.mockrun import MockRun
+from tests.conftest import ROOT, Runner
 
-from .conftest import Runner
-
-ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 PULUMI_ACTION = "pulumi/actions@"
 MIN_CLI_WITH_EXIT_7 = (3, 227, 0)  # pulumi/pulumi PR #22205 (CHANGELOG 3.227.0)
@@ -72,7 +70,7 @@ def _step(job: dict[str, Any], step_id: str) -> dict[str, Any]:
     return matches[0]
 
 
-# --- basics (moved from tests/test_policy_rules.py) ---------------------------------------------
+# --- basics (moved from tests/policy/test_policy_rules.py) ---------------------------------------------
 
 SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 
@@ -165,7 +163,7 @@ def test_each_job_grants_only_read_and_at_most_an_oidc_token(
 
 # The OIDC subject a job presents is repo:ORG/REPO:environment:<name> when it references an
 # environment (GitHub docs, "OpenID Connect reference"); the bootstrap's federated credentials
-# trust exactly these subjects (tests/test_bootstrap.py checks the other side).
+# trust exactly these subjects (tests/tools/test_bootstrap.py checks the other side).
 EXPECTED_ENVIRONMENTS = {
     ("deploy.yml", "up"): "${{ matrix.stack }}",
     ("rotate.yml", "rotate"): "${{ matrix.stack }}",
@@ -230,7 +228,7 @@ def test_secrets_reach_only_pulumi_steps_of_jobs_behind_an_environment(
         assert set(re.findall(r"secrets\.(\w+)", text)) == {"PULUMI_CONFIG_PASSPHRASE"}
         # The passphrase decrypts state: only `pulumi up`/`preview` and tools.verify, which
         # reads the client secrets through the Automation API in its own process and prints
-        # none of them (tests/test_verify.py), may hold it.
+        # none of them (tests/tools/test_verify.py), may hold it.
         assert (
             _runs_pulumi(step, "up")
             or _runs_pulumi(step, "preview")

@@ -9,11 +9,9 @@ import pytest
 from components import healthcare
 from testbed.fake_tenant import TENANT_ID, FakeTenant
 from testbed.mockrun import MockRun
-from tests.conftest import Runner
+from tests.conftest import DEV_DICOM_ID, DEV_FHIR_ID, OTHER_SUBSCRIPTION, SUBSCRIPTION, Runner
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-PLACEHOLDER_SUB = "00000000-0000-0000-0000-000000000000"
-OTHER_SUB = "0b5e3c1a-7d2f-4e8a-9c61-2f4b8d9e0a11"
 
 # research/healthcare-facts.md section 3.1
 CONTRIBUTOR = "5a1fc7df-4bf1-4951-a576-89034ee01acd"
@@ -67,7 +65,7 @@ def test_dev_stack_role_assignments(run: Runner, dev_config: dict[str, Any]) -> 
     for name, (service, role_guid, principal) in expected.items():
         inputs = found[name]
         assert inputs["scope"] == services[service]["resourceId"]
-        assert inputs["roleDefinitionId"] == role_definition(PLACEHOLDER_SUB, role_guid)
+        assert inputs["roleDefinitionId"] == role_definition(SUBSCRIPTION, role_guid)
         assert inputs["principalType"] == "ServicePrincipal"
         assert inputs["principalId"] == principal
         app = name.split("-", 1)[0]
@@ -116,10 +114,10 @@ def test_role_names_forgive_case_and_custom_guids_pass_through(
     config["applications"]["backend"]["roles"] = {"fhir": ["fhir data reader", CUSTOM_ROLE.upper()]}
     found = assignments(run(config))
     assert found["backend-fhir-fhir-data-reader"]["roleDefinitionId"] == role_definition(
-        PLACEHOLDER_SUB, READER
+        SUBSCRIPTION, READER
     )
     custom = found[f"backend-fhir-{CUSTOM_ROLE}"]
-    assert custom["roleDefinitionId"] == role_definition(PLACEHOLDER_SUB, CUSTOM_ROLE)
+    assert custom["roleDefinitionId"] == role_definition(SUBSCRIPTION, CUSTOM_ROLE)
     assert custom["roleAssignmentName"] == healthcare.role_assignment_name(
         "dev", "backend", custom["scope"], CUSTOM_ROLE
     )
@@ -140,14 +138,16 @@ def test_role_definition_uses_the_services_own_subscription(
     run: Runner, dev_config: dict[str, Any]
 ) -> None:
     config = copy.deepcopy(dev_config)
-    dicom_id = config["services"]["dicom"]["resourceId"].replace(PLACEHOLDER_SUB, OTHER_SUB.upper())
+    dicom_id = config["services"]["dicom"]["resourceId"].replace(
+        SUBSCRIPTION, OTHER_SUBSCRIPTION.upper()
+    )
     config["services"]["dicom"]["resourceId"] = dicom_id
     found = assignments(run(config))
     owner = found["postman-dicom-dicom-data-owner"]
-    assert owner["roleDefinitionId"] == role_definition(OTHER_SUB, DICOM_OWNER)
+    assert owner["roleDefinitionId"] == role_definition(OTHER_SUBSCRIPTION, DICOM_OWNER)
     assert owner["scope"] == dicom_id
     assert found["postman-fhir-fhir-data-contributor"]["roleDefinitionId"] == role_definition(
-        PLACEHOLDER_SUB, CONTRIBUTOR
+        SUBSCRIPTION, CONTRIBUTOR
     )
 
 
@@ -192,7 +192,7 @@ def test_fhir_data_importer_is_not_for_azure_api_for_fhir(
     config = copy.deepcopy(dev_config)
     config["services"]["legacy"] = {
         "kind": "api-for-fhir",
-        "resourceId": f"/subscriptions/{PLACEHOLDER_SUB}/resourceGroups/rg/providers/Microsoft.HealthcareApis/services/legacyfhir",
+        "resourceId": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.HealthcareApis/services/legacyfhir",
     }
     config["applications"]["backend"]["roles"] = {
         "legacy": ["FHIR Data Importer"],
@@ -210,8 +210,8 @@ def test_fhir_data_importer_is_not_for_azure_api_for_fhir(
     assert "backend-fhir-fhir-data-importer" in assignments(run(config))
 
 
-_GOOD_FHIR = f"/subscriptions/{PLACEHOLDER_SUB}/resourceGroups/rg-health-example/providers/Microsoft.HealthcareApis/workspaces/wsexample/fhirservices/fhirexample"
-_GOOD_DICOM = f"/subscriptions/{PLACEHOLDER_SUB}/resourceGroups/rg-health-example/providers/Microsoft.HealthcareApis/workspaces/wsexample/dicomservices/dicomexample"
+_GOOD_FHIR = DEV_FHIR_ID
+_GOOD_DICOM = DEV_DICOM_ID
 
 
 @pytest.mark.parametrize(
@@ -230,7 +230,7 @@ _GOOD_DICOM = f"/subscriptions/{PLACEHOLDER_SUB}/resourceGroups/rg-health-exampl
         ),
         (
             "fhir",
-            _GOOD_FHIR.replace(PLACEHOLDER_SUB, "contoso-prod"),
+            _GOOD_FHIR.replace(SUBSCRIPTION, "contoso-prod"),
             "subscription 'contoso-prod' is not a GUID",
         ),
         ("fhir", _GOOD_DICOM, "is the ID of a 'dicom' service, but kind is 'fhir'"),

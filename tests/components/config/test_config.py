@@ -14,14 +14,11 @@ from components.config import load_settings
 from components.errors import ConfigError
 from testbed.fake_tenant import TOKEN_CLIENT_CONFIG, TOKEN_SERVICE_PRINCIPAL, FakeTenant
 from testbed.mockrun import run_program
+from tests.conftest import NOW, SUBSCRIPTION
 
-NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)
-SUB = "00000000-0000-0000-0000-000000000000"
-FHIR_ID = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.HealthcareApis/workspaces/wsone/fhirservices/fhir1"
-DICOM_ID = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.HealthcareApis/workspaces/wsone/dicomservices/dicom1"
-API_FHIR_ID = (
-    f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.HealthcareApis/services/apifhir1"
-)
+FHIR_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.HealthcareApis/workspaces/wsone/fhirservices/fhir1"
+DICOM_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.HealthcareApis/workspaces/wsone/dicomservices/dicom1"
+API_FHIR_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.HealthcareApis/services/apifhir1"
 
 
 def base() -> dict[str, Any]:
@@ -296,7 +293,7 @@ def test_custom_secret_close_to_its_end_warns() -> None:
 
 
 def test_key_vault_needs_a_secret_and_a_vault_id() -> None:
-    vault = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-health"
+    vault = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-health"
     app = load(with_app(keyVault={"id": vault})).applications["app"]
     assert app.settings.key_vault is not None
     assert app.settings.key_vault.vault_name == "kv-health"

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from components import healthcare
 from components.healthcare import HealthcareResource, ServiceKind
+from tests.conftest import OTHER_SUBSCRIPTION
 
-SUB = "0b5e3c1a-7d2f-4e8a-9c61-2f4b8d9e0a11"
+SUB = OTHER_SUBSCRIPTION
 FHIR_ID = (
     f"/subscriptions/{SUB}/resourceGroups/rg-health"
     "/providers/Microsoft.HealthcareApis/workspaces/wsone/fhirservices/fhirone"

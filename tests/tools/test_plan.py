@@ -15,11 +15,11 @@ import yaml
 
 from testbed.fake_tenant import FakeTenant
 from testbed.mockrun import PROJECT_DIR
+from tests.conftest import DEV_NOW
 from tools import plan as plan_tool
 from tools.offline_plan.diff import compare_values
 from tools.offline_plan.render import change_line
 
-DEV_NOW = "2026-11-27T09:00:00Z"
 # Generation 12 of the 90-day period starts on 2026-12-16: slot a rotates, slot b stays.
 AFTER_ROTATION = "2026-12-20T09:00:00Z"
 PREFIX = "healthcare-clients:"
