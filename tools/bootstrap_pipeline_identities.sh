@@ -63,7 +63,7 @@ GRANTS=(
 # Role Based Access Control Administrator may only add or remove the FHIR / DICOM data roles,
 # for service principals (MicrosoftDocs azure-docs role-based-access-control/
 # delegate-role-assignments-examples.md, "Constrain roles and principal types"). GUIDs as in
-# components/healthcare.py (Azure built-in roles, research/healthcare-facts.md section 3.1).
+# components/healthcare.py (Microsoft Learn, "Azure built-in roles"; docs/design.md, "Sources").
 FHIR_DATA_ROLES=(
   5a1fc7df-4bf1-4951-a576-89034ee01acd # FHIR Data Contributor
   4c8d0bbc-75d3-4935-991f-5f3c56d81508 # FHIR Data Reader

@@ -1,6 +1,6 @@
 """Turn ``pulumi stack output --json --show-secrets`` into client configuration files.
 
-Formats (DESIGN.md section 4; research/healthcare-facts.md section 2):
+Formats (docs/design.md, "Outputs"; token audiences and endpoints as in docs/design.md, "Sources"):
 
 * ``postman``: a Postman environment whose variable names match Microsoft's FHIR Postman
   collection (``tenantId``, ``clientId``, ``clientSecret``, ``bearerToken``, ``resource``,

@@ -13,7 +13,7 @@ from tests.conftest import DEV_DICOM_ID, DEV_FHIR_ID, OTHER_SUBSCRIPTION, SUBSCR
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 
-# research/healthcare-facts.md section 3.1
+# Microsoft Learn, "Azure built-in roles", Integration (docs/design.md, "Sources")
 CONTRIBUTOR = "5a1fc7df-4bf1-4951-a576-89034ee01acd"
 READER = "4c8d0bbc-75d3-4935-991f-5f3c56d81508"
 DICOM_OWNER = "58a3b984-7adf-4c20-983a-32417c86fbc8"

@@ -229,7 +229,7 @@ def test_token_endpoints() -> None:
 
 # --- the built-in role table -------------------------------------------------------------------
 
-# research/healthcare-facts.md section 3.1
+# Microsoft Learn, "Azure built-in roles", Integration (docs/design.md, "Sources")
 EXPECTED_ROLES = {
     "FHIR Data Contributor": ("5a1fc7df-4bf1-4951-a576-89034ee01acd", {"fhir", "api-for-fhir"}),
     "FHIR Data Reader": ("4c8d0bbc-75d3-4935-991f-5f3c56d81508", {"fhir", "api-for-fhir"}),

@@ -1,4 +1,4 @@
-"""RotatingClientSecret on the mock runtime: DESIGN section 5's invariants as registered
+"""The rotating client secret on the mock runtime: the invariants of docs/design.md, "Rotation", as registered
 inputs, a three-year weekly simulation, secret-ness, rotation: none and Key Vault delivery."""
 
 import copy

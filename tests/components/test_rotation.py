@@ -1,4 +1,4 @@
-"""Rotation arithmetic (components/rotation.py, DESIGN section 5), without Pulumi.
+"""Rotation arithmetic (components/rotation.py, docs/design.md "Rotation"), without Pulumi.
 
 The step checker here (``check_step``) is shared with the mock-runtime simulation in
 ``tests/components/test_rotating_secret.py``: both feed it what two consecutive runs registered.

@@ -22,7 +22,7 @@ DICOM_READ = f"/{DICOM_API_VERSION}/changefeed?limit=1"
 READER_ROLE = {"fhir": "FHIR Data Reader", "api-for-fhir": "FHIR Data Reader"}
 DICOM_READER_ROLE = "DICOM Data Reader"
 # Role assignments reach the data plane within minutes (Azure API for FHIR caches decisions for
-# up to 5 minutes, healthcare-facts.md 3.1); with --role-wait, a 403 is retried this often.
+# up to 5 minutes, per its "Configure Azure RBAC" page); with --role-wait, a 403 is retried this often.
 ROLE_RETRY_EVERY = 15.0
 _DESCRIPTION = re.compile(r'error_description="([^"]*)"')
 

@@ -675,8 +675,8 @@ class ProviderError(grpc.RpcError):  # type: ignore[misc]
 
 class RealProviderTenant(FakeTenant):
     """The fake, with the real provider's failure for a service principal that is not there
-    (terraform-provider-azuread v3.9.0 through pulumi-terraform-bridge: notes/provider-digest.md
-    section 2.13)."""
+    (terraform-provider-azuread v3.9.0 service_principal_data_source.go, wrapped by
+    pulumi-terraform-bridge's provider.go as components/tenant.py describes)."""
 
     TEXT = (
         "invoking azuread:index/getServicePrincipal:getServicePrincipal: 1 error occurred:\n"
