@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # One-time bootstrap of the two GitHub Actions identities of one stack of healthcare-clients.
+# (Longer than 400 lines: one function per right it checks or grants, each with the refusal
+# that names the fix; bash has no modules to split them into without sourcing files.)
 #
 #   preview identity  (read-only)  trusted on  repo:ORG/REPO:environment:preview-<stack>
 #   deploy identity   (write)      trusted on  repo:ORG/REPO:environment:<stack>

@@ -15,6 +15,9 @@ The client secret is written only with ``--include-secret``; the file is then cr
 0600. Usage::
 
     pulumi stack output --json --show-secrets | python -m tools.clientfiles postman --app postman
+
+Longer than 400 lines: three file formats, each with its quoting rules and messages, share one
+reader and one command line.
 """
 
 from __future__ import annotations

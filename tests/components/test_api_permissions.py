@@ -1,4 +1,4 @@
-"""API permissions by name, admin consent, and the tenant lookups behind them (issue 4).
+"""API permissions by name, admin consent, and the tenant lookups behind them.
 
 Expected scope and role IDs are read from the fake tenant, never from the program.
 """

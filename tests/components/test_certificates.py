@@ -1,4 +1,8 @@
-"""Tests for components.certificates: every certificate is generated here, none is committed."""
+"""Tests for components.certificates: every certificate is generated here, none is committed.
+
+Longer than 400 lines: every certificate format, date rule and message, each with the
+certificate it needs generated in place.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""FHIR and DICOM data-plane roles, service validation, and service endpoints (issue 4)."""
+"""FHIR and DICOM data-plane roles, service validation, and service endpoints."""
 
 import copy
 from typing import Any

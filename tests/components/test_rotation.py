@@ -4,6 +4,9 @@ The step checker here (``check_step``) is shared with the mock-runtime simulatio
 ``tests/components/test_rotating_secret.py``: both feed it what two consecutive runs registered.
 The figures both simulations observe are collected in ``SIMULATION``, printed, and written
 to ``rotation-simulation.json`` in pytest's base temporary directory, never into the tree.
+
+Longer than 400 lines: the step checker is the rotation invariants as code, shared with the
+mock-runtime simulation, and the property-based tests drive it.
 """
 
 import json

@@ -4,6 +4,8 @@ The fake answers from recorded outputs and logs every call, so each test states 
 looks like and checks which calls the script made: which app it matched, what it refused, which
 rights it granted for which feature, and that --dry-run changed nothing. Nothing here reaches
 Azure; what Azure does with these calls is not shown by these tests.
+
+Longer than 400 lines: each right the script grants or refuses, against the fake `az`.
 """
 
 import json

@@ -1,4 +1,7 @@
-"""Tests for tools.clientfiles: stack output -> Postman / REST Client / .env files."""
+"""Tests for tools.clientfiles: stack output -> Postman / REST Client / .env files.
+
+Longer than 400 lines: three formats times their quoting, secret and refusal cases.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""tools.plan: the offline plan of a stack, its JSON form and its diff."""
+"""tools.plan: the offline plan of a stack, its JSON form and its diff.
+
+Longer than 400 lines: the whole command line (text, JSON, diff, clocks, secure values,
+refusals) over one dev plan fixture; the redaction has its own file.
+"""
 
 from __future__ import annotations
 

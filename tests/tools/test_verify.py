@@ -3,6 +3,9 @@
 Every run checks what a user sees: the rows, the exit code, the messages, and that no client
 secret, token or private key appears on stdout or stderr. No test talks to Azure or sleeps:
 the retries run on the loopback cloud's fake clock.
+
+Longer than 400 lines: every row the tool can print, exit code and retry, each against the
+loopback servers.
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
-"""Issue 14: every problem in one run, paths as the user wrote them, secrets that stay secret,
-and the refusals and warnings that were missing. Plus the provider's redirect URI rules and a
-missing DICOM API (fidelity issue, items A and B)."""
+"""Validation in one run: every problem at once, paths as the user wrote them, secrets that
+stay secret in messages, the refusals and warnings of each key, the azuread provider's own
+redirect URI rules, and a tenant without the DICOM API.
+
+Longer than 400 lines: every message of a one-run validation, cleartext and withheld, and the
+refusals that need the tenant.
+"""
 
 from __future__ import annotations
 
