@@ -124,7 +124,7 @@ lock:
 	uv pip compile -q requirements-dev.in -o requirements-dev.txt --python-version 3.11
 
 clean:
-	rm -rf $(VENV) $(POLICY_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench/out
+	rm -rf $(VENV) $(POLICY_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
 
 # Also the engine build, which takes minutes to make again.
 distclean: clean

@@ -69,7 +69,7 @@ def stack_config(n: int) -> dict[str, Any]:
 
 # Per application: registration, service principal, public-client flag, 3 redirect sets,
 # 2 passwords, 1 federated credential, 2 API accesses, 2 consent grants, 2 role assignments
-# (no owner resource: Entra makes the deployer an owner). Ours adds 6 components per
-# application (ClientApplication and 5 children).
+# (no owner resource: Entra makes the deployer an owner). Ours adds one component per
+# application, its ClientApplication.
 CUSTOM_PER_APP = 15
-COMPONENTS_PER_APP = 6
+COMPONENTS_PER_APP = 1

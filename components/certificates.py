@@ -1,6 +1,6 @@
 """Read and check the public certificates that become Entra ID certificate credentials.
 
-Config points at a file (``certificates: {laptop: {file: certs/laptop.pem}}``, DESIGN.md section 2)
+Config points at a file (``certificates: {laptop: {file: certs/laptop.pem}}``, docs/design.md, "Configuration")
 and everything Entra needs (the certificate, its start and end dates) comes from that file. This
 module turns the file into a :class:`CertificateInfo` or raises :class:`CertificateError` with a
 sentence a user can act on.

@@ -1,57 +1,73 @@
-"""One Entra ID client application: the whole registration for one config entry."""
+"""One Entra ID client application: the whole registration for one config entry, and the
+one component resource per application (docs/design.md, "Components")."""
 
-from typing import Any
+from collections.abc import Mapping
+from datetime import datetime
 
 import pulumi
 import pulumi_azuread as azuread
 
-from components import healthcare
-from components.api_permissions import ApiPermissions
-from components.application_credentials import ApplicationCredentials
-from components.authentication_platforms import AuthenticationPlatforms
-from components.config import Application
-from components.context import StackContext
-from components.data_plane_access import DataPlaneAccess
-from components.rotating_client_secret import RotatingClientSecret
+from components.api_permissions import api_permissions
+from components.application_credentials import application_credentials
+from components.authentication_platforms import authentication_platforms
+from components.config import Application, ServiceSettings
+from components.data_plane_access import data_plane_access
+from components.parent import Parent
+from components.rotating_client_secret import (
+    SecretSlot,
+    key_vault_delivery,
+    rotating_client_secret,
+)
+from components.secrecy import secret_if
 from components.tenant import ApiAccess
+
+TYPE = "healthcare-clients:index:ClientApplication"
 
 
 class ClientApplication(pulumi.ComponentResource):
     """Registration, owners, service principal, platforms, credentials and access.
 
-    ``outputs`` is the application's entry in the stack output ``applications``
-    (DESIGN section 4).
+    Every resource of the application is its direct child; the builders of the other
+    modules register them. The attributes are what the stack outputs of it
+    (``components.stack``).
     """
 
-    def __init__(
+    client_id: pulumi.Output[str]
+    application_object_id: pulumi.Output[str]
+    service_principal_object_id: pulumi.Output[str]
+    # None for an application without a client secret (`secret: false`).
+    client_secret: pulumi.Output[str] | None
+    client_secret_expires_at: pulumi.Output[str] | None
+    secret_slots: tuple[SecretSlot, ...]
+
+    def __init__(  # noqa: PLR0913 (the plain values its parts use, by name, instead of a context object)
         self,
         name: str,
         *,
         app: Application,
-        context: StackContext,
         accesses: tuple[ApiAccess, ...],
-        opts: pulumi.ResourceOptions | None = None,
+        services: Mapping[str, ServiceSettings],
+        stack: str,
+        now: datetime,
+        protect: bool,
+        deployer_object_id: str,
+        secret_keys: frozenset[str],
     ) -> None:
         # protect covers the whole application, so that a destroy (or a removal) stops before
         # it deletes anything: Pulumi's engine deletes the unprotected resources of a stack and
         # only then fails on the protected ones. Children inherit it from their parent; the
-        # password slots opt out (RotatingClientSecret), as they must be replaced to rotate,
+        # password slots opt out (rotating_client_secret), as they must be replaced to rotate,
         # and a replaced or removed password is released, never deleted.
-        protected = pulumi.ResourceOptions(protect=context.protect)
-        super().__init__(
-            "healthcare-clients:index:ClientApplication",
-            name,
-            None,
-            pulumi.ResourceOptions.merge(opts, protected),
-        )
+        super().__init__(TYPE, name, None, pulumi.ResourceOptions(protect=protect))
+        secret = "applications" in secret_keys
+        parent = Parent(self, name, secret)
         child = pulumi.ResourceOptions(parent=self)
-        guard = context.guard("applications")
         settings = app.settings
 
-        self.registration = azuread.ApplicationRegistration(
+        registration = azuread.ApplicationRegistration(
             name,
-            display_name=guard(app.display_name),
-            description=guard(settings.description) if settings.description else None,
+            display_name=secret_if(app.display_name, secret),
+            description=secret_if(settings.description, secret) if settings.description else None,
             sign_in_audience="AzureADMyOrg",
             implicit_access_token_issuance_enabled=False,
             implicit_id_token_issuance_enabled=False,
@@ -59,110 +75,75 @@ class ClientApplication(pulumi.ComponentResource):
         )
         # Only the extra owners: Entra already made the creating identity an owner, and the
         # provider's ApplicationOwner fails with "already exists" for it.
-        self.owners = [
+        for owner in settings.owners:
             azuread.ApplicationOwner(
                 f"{name}-owner-{owner}",
-                application_id=self.registration.id,
-                owner_object_id=guard(owner),
+                application_id=registration.id,
+                owner_object_id=secret_if(owner, secret),
                 opts=child,
             )
-            for owner in settings.owners
-        ]
         # Without owners the provider adds the caller and then removes it again, so with
         # Application.ReadWrite.OwnedBy a later update or destroy of the SP is refused.
-        self.service_principal = azuread.ServicePrincipal(
+        service_principal = azuread.ServicePrincipal(
             f"{name}-sp",
-            client_id=self.registration.client_id,
-            owners=guard([context.deployer_object_id, *settings.owners]),
+            client_id=registration.client_id,
+            owners=secret_if([deployer_object_id, *settings.owners], secret),
             opts=child,
         )
-        self.platforms = AuthenticationPlatforms(
-            name,
-            application_id=self.registration.id,
-            redirect_uris=settings.redirect_uris,
+        authentication_platforms(
+            parent,
+            application_id=registration.id,
+            redirect_uris=settings.redirect_uris.by_platform(),
             public_client_flows=settings.public_client_flows,
-            guard=guard,
-            opts=child,
         )
 
-        secret = settings.rotating_secret
-        self.secret = (
-            RotatingClientSecret(
-                name,
-                application_id=self.registration.id,
-                client_id=self.registration.client_id,
-                settings=secret,
-                now=context.now,
-                key_vault=settings.key_vault,
-                guard=guard,
-                opts=child,
+        self.client_secret = self.client_secret_expires_at = None
+        self.secret_slots = ()
+        if settings.rotating_secret is not None:
+            client_secret = rotating_client_secret(
+                parent, application_id=registration.id, settings=settings.rotating_secret, now=now
             )
-            if secret is not None
-            else None
-        )
-        self.credentials = (
-            ApplicationCredentials(
-                name,
-                application_id=self.registration.id,
+            if settings.key_vault is not None:
+                key_vault_delivery(
+                    parent,
+                    vault=settings.key_vault,
+                    client_secret=client_secret,
+                    client_id=registration.client_id,
+                )
+            self.client_secret = client_secret.value
+            self.client_secret_expires_at = client_secret.expires_at
+            self.secret_slots = client_secret.slots
+        if app.certificates or settings.federated_credentials:
+            application_credentials(
+                parent,
+                application_id=registration.id,
                 certificates=app.certificates,
                 federated_credentials=settings.federated_credentials,
-                guard=guard,
-                opts=child,
             )
-            if app.certificates or settings.federated_credentials
-            else None
-        )
-        self.permissions = (
-            ApiPermissions(
-                name,
-                application_id=self.registration.id,
-                service_principal_object_id=self.service_principal.object_id,
+        if accesses:
+            api_permissions(
+                parent,
+                application_id=registration.id,
+                service_principal_object_id=service_principal.object_id,
                 accesses=accesses,
                 admin_consent=settings.admin_consent,
-                guard=guard,
-                opts=child,
             )
-            if accesses
-            else None
-        )
-        services = dict(context.settings.services)
-        self.data_plane = (
-            DataPlaneAccess(
-                name,
-                stack=context.stack,
-                principal_id=self.service_principal.object_id,
-                grants=app.roles,
-                services=services,
-                guard=context.guard("applications", "services"),
-                opts=child,
+        if app.roles:
+            data_plane_access(
+                parent,
+                stack=stack,
+                principal_id=service_principal.object_id,
+                roles=tuple((grant, services[grant.service].resource) for grant in app.roles),
+                secret=bool({"applications", "services"} & secret_keys),
             )
-            if app.roles
-            else None
-        )
 
-        self.client_secret: pulumi.Output[str] | None = (
-            self.secret.client_secret if self.secret else None
+        self.client_id = registration.client_id
+        self.application_object_id = registration.object_id
+        self.service_principal_object_id = service_principal.object_id
+        self.register_outputs(
+            {
+                "clientId": self.client_id,
+                "applicationObjectId": self.application_object_id,
+                "servicePrincipalObjectId": self.service_principal_object_id,
+            }
         )
-        tenant_id = context.tenant.tenant_id
-        self.outputs: dict[str, Any] = {
-            "clientId": self.registration.client_id,
-            "tenantId": tenant_id,
-            "applicationObjectId": self.registration.object_id,
-            "servicePrincipalObjectId": self.service_principal.object_id,
-            "clientSecretExpiresAt": guard(self.secret.expires_at) if self.secret else None,
-            "secrets": guard(self.secret.secrets) if self.secret else [],
-            "tokenEndpoint": healthcare.token_endpoint_v2(tenant_id),
-            "tokenEndpointV1": healthcare.token_endpoint_v1(tenant_id),
-            "services": context.guard("applications", "services")(
-                {
-                    service_name: {
-                        "kind": services[service_name].kind,
-                        "url": services[service_name].endpoint_url,
-                        "audience": services[service_name].token_audience,
-                        "scope": services[service_name].scope,
-                    }
-                    for service_name in app.reachable_services
-                }
-            ),
-        }
-        self.register_outputs(self.outputs)

@@ -1,59 +1,50 @@
 """Azure RBAC data roles on FHIR and DICOM services for an application's service principal."""
 
-from collections.abc import Callable
-from typing import Any
-
 import pulumi
 from pulumi_azure_native import authorization
 
 from components import healthcare
-from components.config import RoleGrant, ServiceSettings
+from components.config import RoleGrant
+from components.healthcare import HealthcareResource
+from components.parent import FORMER_DATA_PLANE, Parent
+from components.secrecy import secret_if
 
 
 def _slug(role_name: str) -> str:
     return "-".join(role_name.lower().split())
 
 
-class DataPlaneAccess(pulumi.ComponentResource):
-    def __init__(
-        self,
-        name: str,
-        *,
-        stack: str,
-        principal_id: pulumi.Input[str],
-        grants: tuple[RoleGrant, ...],
-        services: dict[str, ServiceSettings],
-        guard: Callable[[Any], Any] = lambda value: value,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("healthcare-clients:index:DataPlaneAccess", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        self.assignments: list[authorization.RoleAssignment] = []
-        for grant in grants:
-            service = services[grant.service]
-            resource = service.resource
-            self.assignments.append(
-                authorization.RoleAssignment(
-                    f"{name}-{grant.service}-{_slug(grant.role_name)}",
-                    scope=guard(resource.resource_id),
-                    principal_id=principal_id,
-                    # Stated, not looked up: ARM's lookup of a just-created principal fails
-                    # with PrincipalNotFound while Entra replicates it.
-                    principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
-                    role_definition_id=guard(
-                        healthcare.role_definition_id(resource.subscription_id, grant.role_guid)
-                    ),
-                    role_assignment_name=guard(
-                        healthcare.role_assignment_name(
-                            stack, name, resource.resource_id, grant.role_guid
-                        )
-                    ),
-                    description=guard(
-                        f"healthcare-clients: {name} holds {grant.role_name} on {grant.service}"
-                    ),
-                    opts=child,
-                )
-            )
-        self.register_outputs(
-            {"roles": guard([f"{grant.service}: {grant.role_name}" for grant in grants])}
+def data_plane_access(
+    parent: Parent,
+    *,
+    stack: str,
+    principal_id: pulumi.Input[str],
+    roles: tuple[tuple[RoleGrant, HealthcareResource], ...],
+    secret: bool,
+) -> None:
+    """One role assignment per role granted, at the scope of the service it is granted on.
+
+    Names, scopes and descriptions derive from both ``applications`` and ``services``, so
+    ``secret`` is whether either key is secret (not ``parent.secret`` alone).
+    """
+    name = parent.name
+    for grant, resource in roles:
+        authorization.RoleAssignment(
+            f"{name}-{grant.service}-{_slug(grant.role_name)}",
+            scope=secret_if(resource.resource_id, secret),
+            principal_id=principal_id,
+            # Stated, not looked up: ARM's lookup of a just-created principal fails
+            # with PrincipalNotFound while Entra replicates it.
+            principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
+            role_definition_id=secret_if(
+                healthcare.role_definition_id(resource.subscription_id, grant.role_guid), secret
+            ),
+            role_assignment_name=secret_if(
+                healthcare.role_assignment_name(stack, name, resource.resource_id, grant.role_guid),
+                secret,
+            ),
+            description=secret_if(
+                f"healthcare-clients: {name} holds {grant.role_name} on {grant.service}", secret
+            ),
+            opts=parent.options(FORMER_DATA_PLANE),
         )

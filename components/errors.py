@@ -55,7 +55,7 @@ def shown(value: object) -> str:
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
 
 
-class Invalid(ValueError):
+class Invalid(ValueError):  # noqa: N818 (a validator's complaint, read as "Invalid('...')")
     """A validator's complaint with the user's values kept apart from the sentence.
 
     ``template`` has one ``{}`` per value; ``render`` fills them in as written, or withholds

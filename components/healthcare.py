@@ -1,7 +1,8 @@
 """Facts about Azure Health Data Services that the program needs, in one place.
 
-Sources are in ../shared/research/healthcare-facts.md (sections 0-3). Scope and app-role
-IDs are deliberately absent: they are read from the API's service principal in the tenant.
+Sources: Microsoft Learn's Azure Health Data Services and Azure RBAC pages listed in
+docs/design.md, "Sources". Scope and app-role IDs are deliberately absent: they are read from
+the API's service principal in the tenant.
 """
 
 import re
@@ -85,7 +86,7 @@ class BuiltInRole:
 
 _FHIR_BOTH: frozenset[ServiceKind] = frozenset({"fhir", "api-for-fhir"})
 
-# research/healthcare-facts.md section 3.1 (R-INTEG, R-SUMMARY).
+# Microsoft Learn, "Azure built-in roles" and its "Integration" category page: data actions only.
 BUILT_IN_ROLES: dict[str, BuiltInRole] = {
     role.name: role
     for role in (

@@ -42,7 +42,7 @@ class ResourceType:
         return f"{package}:{module.split('/', 1)[0]}:{name}"
 
 
-def _azuread(
+def _azuread(  # noqa: PLR0913 (one argument per column of the table)
     name: str,
     module: str,
     replace_on: set[str],

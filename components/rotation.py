@@ -1,4 +1,4 @@
-"""Two-slot client secret rotation arithmetic (DESIGN section 5). Pure: no Pulumi here.
+"""Two-slot client secret rotation arithmetic (docs/design.md, "Rotation"). Pure: no Pulumi.
 
 Time is cut into generations of length ``period`` counted from a fixed epoch. Generation
 ``g`` belongs to slot ``"ab"[g % 2]``. Each slot holds the password of the newest

@@ -1,17 +1,24 @@
 """The program, as a function of validated settings: what ``__main__.py`` runs."""
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from components import PROJECT, clock
+from components import PROJECT, clock, healthcare
 from components.client_application import ClientApplication
-from components.config import Checked, check_config, deployer_among_owners
-from components.context import StackContext
+from components.config import (
+    Checked,
+    ServiceSettings,
+    StackSettings,
+    check_config,
+    deployer_among_owners,
+)
 from components.errors import Problem
+from components.secrecy import secret_if
 from components.tenant import ApiAccess, api_problems, read_tenant, resolve_permissions
 
 
@@ -94,26 +101,71 @@ def build_stack(checked: Checked) -> dict[str, Any]:
     if problems or settings is None:
         raise checked.error(problems)
 
-    context = StackContext(
-        stack=pulumi.get_stack(),
-        now=settings.now,
-        protect=settings.protect,
-        deployer_object_id=deployer,
-        tenant=tenant,
-        settings=settings,
-    )
     applications = {
-        name: ClientApplication(name, app=app, context=context, accesses=accesses[name])
+        name: ClientApplication(
+            name,
+            app=app,
+            accesses=accesses[name],
+            services=settings.services,
+            stack=pulumi.get_stack(),
+            now=settings.now,
+            protect=settings.protect,
+            deployer_object_id=deployer,
+            secret_keys=settings.secret_keys,
+        )
         for name, app in settings.applications.items()
     }
-    # The secrets sit in a top-level output that is secret as a whole: pulumi/actions turns
-    # each stack output into a step output and masks only top-level secret values.
+    return stack_outputs(applications, settings, tenant.tenant_id)
+
+
+def stack_outputs(
+    applications: Mapping[str, ClientApplication], settings: StackSettings, tenant_id: str
+) -> dict[str, Any]:
+    """The stack outputs (README, "Stack outputs"): ``applications`` without any secret, and
+    the client secrets in a top-level output of their own, secret as a whole: pulumi/actions
+    turns each stack output into a step output and masks only top-level secret values."""
+    apps_secret = "applications" in settings.secret_keys
+    reach_secret = bool({"applications", "services"} & settings.secret_keys)
+    entries: dict[str, Any] = {}
+    for name, app in applications.items():
+        reachable = settings.applications[name].reachable_services
+        entries[name] = {
+            "clientId": app.client_id,
+            "tenantId": tenant_id,
+            "applicationObjectId": app.application_object_id,
+            "servicePrincipalObjectId": app.service_principal_object_id,
+            "clientSecretExpiresAt": (
+                None  # an application without a client secret
+                if app.client_secret_expires_at is None
+                else secret_if(app.client_secret_expires_at, apps_secret)
+            ),
+            "secrets": (
+                secret_if([slot.output() for slot in app.secret_slots], apps_secret)
+                if app.secret_slots
+                else []
+            ),
+            "tokenEndpoint": healthcare.token_endpoint_v2(tenant_id),
+            "tokenEndpointV1": healthcare.token_endpoint_v1(tenant_id),
+            "services": secret_if(
+                {service: _endpoints(settings.services[service]) for service in reachable},
+                reach_secret,
+            ),
+        }
     client_secrets = {
         name: app.client_secret
         for name, app in applications.items()
         if app.client_secret is not None
     }
     return {
-        "applications": {name: app.outputs for name, app in applications.items()},
+        "applications": entries,
         "clientSecrets": pulumi.Output.secret(client_secrets),
+    }
+
+
+def _endpoints(service: ServiceSettings) -> dict[str, str]:
+    return {
+        "kind": service.kind,
+        "url": service.endpoint_url,
+        "audience": service.token_audience,
+        "scope": service.scope,
     }

@@ -20,7 +20,7 @@ from components.errors import Problem, join_path
 
 # The provider's text for a lookup that matched nothing (terraform-provider-azuread v3.9.0
 # service_principal_data_source.go:351-353, `tf.ErrorDiagF(errors.New("no service principal
-# found"), "No service principal found")`; notes/provider-digest.md section 2.13).
+# found"), "No service principal found")`).
 NO_SERVICE_PRINCIPAL = "No service principal found"
 # How the Python SDK and the bridge wrap a failed invoke (pulumi/runtime/invoke.py;
 # pulumi-terraform-bridge provider.go, go-multierror's "1 error occurred:\n\t* ...").

@@ -194,22 +194,35 @@ class EngineWorkspace:
 
     @classmethod
     def create(
-        cls, root: Path, *, now: str, bin_dir: Path | None = None, program: Path | None = None
+        cls,
+        root: Path,
+        *,
+        now: str,
+        bin_dir: Path | None = None,
+        program: Path | None = None,
+        components: Path | None = None,
     ) -> EngineWorkspace:
-        """``program`` replaces ``__main__.py`` (the benchmark's flat baseline)."""
+        """``program`` replaces ``__main__.py`` (the benchmark's flat baseline), ``components``
+        the ``components`` package (an earlier version of the program, checked out)."""
         found = bin_dir or locate()
         if found is None:
             raise EngineError("no Pulumi engine: run `make engine`")
         workspace = cls(root=root, now=now, bin_dir=found)
         workspace.project.mkdir(parents=True)
         shutil.copyfile(ROOT / "Pulumi.yaml", workspace.project / "Pulumi.yaml")
-        for name in PROJECT_FILES:
-            source = program if program is not None and name == "__main__.py" else ROOT / name
-            (workspace.project / name).symlink_to(source)
+        workspace.link_program(program, components)
         workspace.backend.mkdir()
         install_plugins(workspace.root / "home")
         store.save(workspace.tenant_file, new_state(now=datetime.fromisoformat(now)))
         return workspace
+
+    def link_program(self, program: Path | None = None, components: Path | None = None) -> None:
+        """Point the project at a program: by default this repository's own files."""
+        replaced = {"__main__.py": program, "components": components}
+        for name in PROJECT_FILES:
+            link = self.project / name
+            link.unlink(missing_ok=True)
+            link.symlink_to(replaced.get(name) or ROOT / name)
 
     def env(self) -> dict[str, str]:
         return {

@@ -66,10 +66,16 @@ class InvokeError(grpc.RpcError):  # type: ignore[misc]
         return self._details
 
 
+# How the SDK and the engine mark a secret value on the wire: {SECRET_KEY: SECRET_SIG, "value": ...}.
+# The SDK gives these constants no public name; they are read once, here.
+SECRET_KEY: str = rpc._special_sig_key  # noqa: SLF001 (the wire marker has no public name)
+SECRET_SIG: str = rpc._special_secret_sig  # noqa: SLF001 (the wire marker has no public name)
+
+
 def unwrap_secrets(value: Any) -> Any:
     """Replace the SDK's secret envelopes with their values, recursively."""
     if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+        if value.get(SECRET_KEY) == SECRET_SIG:
             return unwrap_secrets(value.get("value"))
         return {key: unwrap_secrets(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -143,7 +149,7 @@ def sdk_signature(token: str) -> tuple[frozenset[str], frozenset[str]]:
 class FakeTenant(pulumi.runtime.Mocks):
     """Entra ID and the azuread / azure-native providers, as the mock runtime sees them."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 (keyword-only knobs of the fake, each with a default)
         self,
         *,
         now: datetime | None = None,

@@ -1,8 +1,7 @@
 """The first-party APIs' service principals, as a tenant shows them.
 
-Scope and app-role names and IDs are from research/healthcare-facts.md sections 1.1-1.2
-(the FHIR API's published manifest; the DICOM API's scopes; Microsoft Graph's well-known
-permission IDs). The program never hard-codes these IDs: it reads them from the tenant,
+Scope and app-role names and IDs: the FHIR API's manifest as Microsoft's samples copy it, the
+DICOM API's scopes, Microsoft Graph's documented permission IDs (docs/design.md, "Sources"). The program never hard-codes these IDs: it reads them from the tenant,
 which is why the fake publishes them.
 """
 
@@ -48,7 +47,7 @@ _PUBLISHED: dict[str, tuple[str, str, dict[str, str], dict[str, str]]] = {
         {
             "Dicom.ReadWrite": "e69ab058-b8ae-4c0f-b687-5d97888ddccb",
             # Microsoft's tutorial adds user_impersonation, whose ID is not published, so
-            # the fake derives one (healthcare-facts.md sections 1.2 and 7.1).
+            # the fake derives one (docs/design.md, "Sources").
             "user_impersonation": _derived(DICOM_API, "user_impersonation"),
         },
         {},

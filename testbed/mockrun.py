@@ -26,10 +26,9 @@ from pulumi.runtime.settings import get_root_resource, reset_options
 
 from components import PROJECT
 from components.clock import NOW_ENV, ClockError, parse_instant
-from testbed.fake_tenant import FakeTenant, unwrap_secrets
+from testbed.fake_tenant import SECRET_KEY, SECRET_SIG, FakeTenant, unwrap_secrets
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-SECRET_SIG = rpc._special_secret_sig  # the wire marker of a secret value
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,8 @@ class Registration:
     delete_before_replace: bool
     retain_on_delete: bool
     dependencies: tuple[str, ...]
-    aliases: tuple[str, ...] = ()  # the names of name-only aliases
+    # Each alias as (name, parent URN); "" stands for the resource's current one.
+    aliases: tuple[tuple[str, str], ...] = ()
     id: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
 
@@ -73,7 +73,7 @@ def _secret_paths(value: Any, path: str = "") -> set[str]:
     """Where in a wire-format value the secret envelope appears."""
     found: set[str] = set()
     if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == SECRET_SIG:
+        if value.get(SECRET_KEY) == SECRET_SIG:
             return {path or "."}
         for key, item in value.items():
             found |= _secret_paths(item, f"{path}.{key}" if path else key)
@@ -90,7 +90,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.registrations: list[Registration] = []
 
-    def RegisterResource(self, request: Any) -> Any:
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the SDK's method name)
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type != "pulumi:pulumi:Stack" and urn in self.resources:
             # The real engine rejects duplicate URNs; the SDK's mock does not.
@@ -112,7 +112,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 protect=bool(request.protect),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 retain_on_delete=bool(request.retainOnDelete),
-                aliases=tuple(alias.spec.name for alias in request.aliases),
+                aliases=tuple((alias.spec.name, alias.spec.parentUrn) for alias in request.aliases),
                 dependencies=tuple(request.dependencies),
                 id=registered.id,
                 outputs=dict(registered.state),
@@ -167,7 +167,7 @@ async def _resolve(value: Any, path: str, secrets: set[str]) -> Any:
     return value
 
 
-def run_program(
+def run_program(  # noqa: PLR0913 (keyword-only run options, each with a default)
     config: Mapping[str, Any],
     *,
     now: str | None = None,

@@ -23,17 +23,12 @@ from typing import Any, NoReturn
 
 import grpc  # type: ignore[import-untyped]
 from google.protobuf import empty_pb2, json_format, struct_pb2  # type: ignore[import-untyped]
-from pulumi.runtime import rpc
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from components.provider_resources import RESOURCE_TYPES
-from testbed.fake_tenant import sdk_signature
+from testbed.fake_tenant import SECRET_KEY, SECRET_SIG, sdk_signature
 from testbed.store import ENV, TenantStore
 from testbed.tenant import UNKNOWN, Inputs, ProviderError
-
-# How the engine marks a secret value on the wire.
-SECRET_KEY = rpc._special_sig_key
-SECRET_SIG = rpc._special_secret_sig
 
 # Inputs the provider's schema declares as sets (TF TypeSet): their order is not a change.
 SET_INPUTS = frozenset({"redirectUris", "owners", "claimValues", "scopeIds", "roleIds"})
@@ -104,24 +99,24 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
         context.abort(grpc.StatusCode.UNKNOWN, str(error))
         raise AssertionError("unreachable")  # abort raises
 
-    def GetPluginInfo(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def GetPluginInfo(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
         return plugin_pb2.PluginInfo(version=self.version)
 
-    def CheckConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def CheckConfig(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
         return provider_pb2.CheckResponse(inputs=request.news)
 
-    def DiffConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def DiffConfig(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
         return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_NONE)
 
-    def Configure(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def Configure(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
         return provider_pb2.ConfigureResponse(
             acceptSecrets=True, supportsPreview=True, acceptResources=True
         )
 
-    def Cancel(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def Cancel(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
         return empty_pb2.Empty()
 
-    def Invoke(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def Invoke(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
         args, _ = to_plain(request.args)
         try:
             with self.store.tenant(write=False) as tenant:
@@ -130,7 +125,7 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
             self._fail(context, error)
         return provider_pb2.InvokeResponse(**{"return": to_struct(result)})
 
-    def Check(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def Check(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
         news, secret = to_plain(request.news)
         token = request.type
         if token not in RESOURCE_TYPES:
@@ -151,7 +146,7 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
         ]
         return provider_pb2.CheckResponse(inputs=to_struct(checked, secret), failures=failures)
 
-    def Diff(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def Diff(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
         resource = RESOURCE_TYPES[request.type]
         olds, _ = to_plain(request.old_inputs if request.HasField("old_inputs") else request.olds)
         news, _ = to_plain(request.news)
@@ -184,7 +179,7 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
     def _secret_outputs(self, token: str, secret_inputs: set[str]) -> set[str]:
         return secret_inputs | set(RESOURCE_TYPES[token].secret_outputs)
 
-    def Create(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def Create(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
         inputs, secret = to_plain(request.properties)
         token = request.type
         try:
@@ -199,7 +194,7 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
             id=resource_id, properties=to_struct(outputs, self._secret_outputs(token, secret))
         )
 
-    def Read(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def Read(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
         state, secret = to_plain(request.properties)
         inputs, _ = to_plain(request.inputs)
         try:
@@ -224,7 +219,7 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
             inputs=to_struct(live_inputs, hidden),
         )
 
-    def Update(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def Update(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
         olds, secret = to_plain(request.olds)
         news, news_secret = to_plain(request.news)
         token = request.type
@@ -238,7 +233,7 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
             self._fail(context, error)
         return provider_pb2.UpdateResponse(properties=to_struct({**olds, **outputs}, hidden))
 
-    def Delete(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def Delete(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
         state, _ = to_plain(request.properties)
         try:
             with self.store.tenant() as tenant:

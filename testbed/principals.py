@@ -2,6 +2,9 @@
 
 Written from terraform-provider-azuread v3.9.0 (``TF internal/services/<dir>/<file>``, cited
 per class) and Microsoft Graph's documentation.
+
+Longer than 400 lines: service principals, permission grants and app-role assignments are one
+Graph object graph, and their rules refer to each other.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ INSUFFICIENT = (
 )
 
 
-class Denied(Exception):
+class Denied(Exception):  # noqa: N818 (the fake service's answer, as Graph and ARM name it)
     """The service refused the caller."""
 
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # One-time bootstrap of the two GitHub Actions identities of one stack of healthcare-clients.
+# (Longer than 400 lines: one function per right it checks or grants, each with the refusal
+# that names the fix; bash has no modules to split them into without sourcing files.)
 #
 #   preview identity  (read-only)  trusted on  repo:ORG/REPO:environment:preview-<stack>
 #   deploy identity   (write)      trusted on  repo:ORG/REPO:environment:<stack>
@@ -18,7 +20,7 @@
 # are its only owner, it has no secret, certificate or other federated credential; otherwise
 # pass its client ID with --preview-app-id / --deploy-app-id after checking it yourself.
 #
-# NOT RUN AGAINST AZURE BY THIS REPOSITORY: tests/test_bootstrap.py runs it against a fake `az`.
+# NOT RUN AGAINST AZURE BY THIS REPOSITORY: tests/tools/test_bootstrap.py runs it against a fake `az`.
 # Use --dry-run to print every change without making it (reads still run).
 #
 # Usage:
@@ -45,7 +47,7 @@ TOKEN_AUDIENCE=api://AzureADTokenExchange
 TAG_PREFIX=healthcare-clients:pipeline
 
 # The rights, one line per README row: feature|identity|kind|grant|scope. The code below grants
-# exactly the rows of the features in use; tests/test_bootstrap.py compares the README's table
+# exactly the rows of the features in use; tests/tools/test_bootstrap.py compares the README's table
 # with --print-permissions and the grants with what the script does.
 GRANTS=(
   "always|deploy|graph|Application.ReadWrite.OwnedBy|tenant"
@@ -63,7 +65,7 @@ GRANTS=(
 # Role Based Access Control Administrator may only add or remove the FHIR / DICOM data roles,
 # for service principals (MicrosoftDocs azure-docs role-based-access-control/
 # delegate-role-assignments-examples.md, "Constrain roles and principal types"). GUIDs as in
-# components/healthcare.py (Azure built-in roles, research/healthcare-facts.md section 3.1).
+# components/healthcare.py (Microsoft Learn, "Azure built-in roles"; docs/design.md, "Sources").
 FHIR_DATA_ROLES=(
   5a1fc7df-4bf1-4951-a576-89034ee01acd # FHIR Data Contributor
   4c8d0bbc-75d3-4935-991f-5f3c56d81508 # FHIR Data Reader

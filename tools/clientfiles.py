@@ -1,6 +1,6 @@
 """Turn ``pulumi stack output --json --show-secrets`` into client configuration files.
 
-Formats (DESIGN.md section 4; research/healthcare-facts.md section 2):
+Formats (docs/design.md, "Outputs"; token audiences and endpoints as in docs/design.md, "Sources"):
 
 * ``postman``: a Postman environment whose variable names match Microsoft's FHIR Postman
   collection (``tenantId``, ``clientId``, ``clientSecret``, ``bearerToken``, ``resource``,
@@ -15,6 +15,9 @@ The client secret is written only with ``--include-secret``; the file is then cr
 0600. Usage::
 
     pulumi stack output --json --show-secrets | python -m tools.clientfiles postman --app postman
+
+Longer than 400 lines: three file formats, each with its quoting rules and messages, share one
+reader and one command line.
 """
 
 from __future__ import annotations

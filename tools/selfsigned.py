@@ -41,7 +41,7 @@ NOW_ENV = clock.NOW_ENV
 GITIGNORED_KEYS = "certs/*.key"
 
 
-def _now() -> datetime:
+def current_time() -> datetime:
     """The project clock (:func:`components.clock.now`): ``$HEALTHCARE_CLIENTS_NOW`` or UTC now.
 
     Raises ValueError (``ClockError``) for an unparsable value.
@@ -185,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "(Entra credentials should not outlive 24 months)"
         )
     try:
-        now = _now()
+        now = current_time()
     except ValueError as exc:
         parser.error(str(exc))
 

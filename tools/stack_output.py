@@ -1,4 +1,4 @@
-"""Read the stack outputs ``applications`` and ``clientSecrets`` (DESIGN.md section 4).
+"""Read the stack outputs ``applications`` and ``clientSecrets`` (docs/design.md, "Outputs").
 
 One parser for every tool that reads ``pulumi stack output --json --show-secrets``
 (``tools.clientfiles``, ``tools.verify``), so a change of shape is made in one place and every
@@ -21,7 +21,7 @@ KNOWN_KINDS = FHIR_KINDS + DICOM_KINDS
 REDACTED = "[secret]"
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
 # DICOM requests carry the REST API version in the path; v2 is the newest the DICOM service
-# supports (healthcare-facts.md 2.2; Microsoft Learn "API versioning for DICOM service").
+# supports (Microsoft Learn, "API versioning for DICOM service").
 DICOM_API_VERSION = "v2"
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 

@@ -1,34 +1,30 @@
-"""Stack configuration: parsed once into typed, immutable settings (DESIGN section 2).
+"""Stack configuration: parsed once into typed, immutable settings (docs/design.md,
+"Configuration").
 
-- ``models``: the schema (pydantic), and the rules across the keys of one mapping;
-- ``translate``: pydantic's errors as sentences located by the user's key path;
-- ``partial``: what parsed of a mapping that failed, so cross-checks still run on it;
-- ``disclosure``: what a message may show of a secret top-level key;
-- ``load``: the stack as a whole, cross-checks and warnings; ``settings``: the result.
+The schema, one module per part: ``base`` (what every model shares), ``models`` (services
+and applications), ``redirects``, ``secret``, ``credentials`` (certificates, federated
+credentials, Key Vault). The messages: ``translate`` (pydantic's errors as sentences at the
+user's key path), ``disclosure`` (what a message may show of a secret key), ``partial``
+(what parsed of a mapping that failed, so the rules across keys still run on it). The
+checks: ``load`` (the whole stack), ``services``, ``application`` (one application),
+``access`` (roles and API permissions), ``vault`` (Key Vault secret names), ``checking``
+(what they share). The result: ``settings``.
 
 Every problem is collected with its key path and raised together as one ``ConfigError``,
-before any resource is registered.
+before any resource is registered. The names below are the package's public interface.
 """
 
-from components.config.load import (
-    TOP_LEVEL_KEYS,
-    AppView,
-    Checked,
-    check_config,
-    deployer_among_owners,
-    load_settings,
-)
-from components.config.models import (
-    ApplicationSettings,
+from components.config.application import AppView, deployer_among_owners
+from components.config.credentials import (
     FederatedCredential,
     GenericCredential,
     GitHubCredential,
     KeyVaultSettings,
-    RedirectUris,
-    SecretSettings,
-    ServiceSettings,
-    provider_uri_problem,
 )
+from components.config.load import TOP_LEVEL_KEYS, Checked, check_config, load_settings
+from components.config.models import ApplicationSettings, ServiceSettings
+from components.config.redirects import RedirectUris, provider_uri_problem
+from components.config.secret import SecretSettings
 from components.config.settings import (
     ApiPermissionRequest,
     Application,

@@ -16,8 +16,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from components.config.base import EMPTY
 from components.config.disclosure import Say
-from components.config.models import EMPTY
 from components.errors import Invalid, Problem, join_path
 
 
@@ -150,8 +150,21 @@ def problems_from(
     return problems
 
 
-def _describe(value: object, say: Say) -> str:
-    return say.value(value)
+# What a value of the wrong type is told, by pydantic's error type; {} is the value as shown.
+_WRONG_TYPE = {
+    "literal_error": "{} is not one of {expected}",
+    "bool_type": "must be true or false, not {}",
+    "bool_parsing": "must be true or false, not {}",
+    "string_type": "must be a string, not {}",
+    "tuple_type": "must be a list, not {}",
+    "list_type": "must be a list, not {}",
+    "iterable_type": "must be a list, not {}",
+    "dict_type": "must be a mapping of keys to values, not {}",
+    "model_type": "must be a mapping of keys to values, not {}",
+    "model_attributes_type": "must be a mapping of keys to values, not {}",
+    "mapping_type": "must be a mapping of keys to values, not {}",
+}
+_NOT_A_DATE = "{} is not an ISO 8601 date (e.g. 2027-01-31)"
 
 
 def _message(item: Any, where: Located, say: Say) -> str:
@@ -167,18 +180,17 @@ def _message(item: Any, where: Located, say: Say) -> str:
         return _unknown_key(item["loc"][-1], where, say)
     if kind == "missing":
         return "is required"
-    if kind == "literal_error":
-        return f"{_describe(value, say)} is not one of {ctx.get('expected', '')}"
-    if kind in ("bool_type", "bool_parsing"):
-        return f"must be true or false, not {_describe(value, say)}"
-    if kind == "string_type":
-        return f"must be a string, not {_describe(value, say)}"
-    if kind in ("tuple_type", "list_type", "iterable_type"):
-        return f"must be a list, not {_describe(value, say)}"
-    if kind in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
-        return f"must be a mapping of keys to values, not {_describe(value, say)}"
-    if kind.startswith("datetime") or kind.startswith("date_"):
-        return f"{_describe(value, say)} is not an ISO 8601 date (e.g. 2027-01-31)"
+    if kind in _WRONG_TYPE:
+        return _WRONG_TYPE[kind].format(say.value(value), expected=ctx.get("expected", ""))
+    if kind.startswith(("datetime", "date_")):
+        return _NOT_A_DATE.format(say.value(value))
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return "is not a recognised form"
+    return _size_message(kind, value, ctx, say) or _validator_message(item, ctx, say)
+
+
+def _size_message(kind: str, value: Any, ctx: Mapping[str, Any], say: Say) -> str | None:
+    """A string or list that is too long or too short, or None for another kind of error."""
     if kind == "string_too_long":
         maximum = ctx.get("max_length")
         if say.secret or not isinstance(value, str):
@@ -191,8 +203,11 @@ def _message(item: Any, where: Located, say: Say) -> str:
     if kind == "too_short":
         minimum = ctx.get("min_length", 1)
         return "must not be empty" if minimum == 1 else f"needs at least {minimum} items"
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
-        return "is not a recognised form"
+    return None
+
+
+def _validator_message(item: Any, ctx: Mapping[str, Any], say: Say) -> str:
+    """One of our validators' complaints (``Invalid``), or pydantic's own words."""
     error = ctx.get("error")
     if isinstance(error, Invalid):
         return error.render(say.secret)

@@ -2,19 +2,18 @@
 
 Each test gets its own project directory, local file backend, ``PULUMI_HOME`` with the fake
 providers installed under the pinned plugin versions, and fake tenant file. The engine is
-never skipped: without it these tests fail and say how to build it.
+never skipped: without it these tests fail and say how to build it. ``dev_config`` and the
+shared constants come from tests/conftest.py.
 """
 
-import copy
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from testbed.engine import EngineWorkspace, locate
-from testbed.stackfile import load_stack_file
+from tests.conftest import NOW
 
-DEV_NOW = "2026-11-27T09:00:00+00:00"
+DEV_NOW = NOW.isoformat()  # 2026-11-27T09:00:00+00:00, as the engine tests have spelt it
 
 
 @pytest.fixture(scope="session")
@@ -28,13 +27,3 @@ def engine_bin() -> Path:
 @pytest.fixture
 def workspace(tmp_path: Path, engine_bin: Path) -> EngineWorkspace:
     return EngineWorkspace.create(tmp_path / "ws", now=DEV_NOW, bin_dir=engine_bin)
-
-
-@pytest.fixture(scope="session")
-def _dev_config() -> dict[str, Any]:
-    return load_stack_file("dev").config
-
-
-@pytest.fixture
-def dev_config(_dev_config: dict[str, Any]) -> dict[str, Any]:
-    return copy.deepcopy(_dev_config)

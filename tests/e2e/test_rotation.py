@@ -1,4 +1,4 @@
-"""Client secret rotation under the real engine (DESIGN-level invariants 2 and 5, README
+"""Client secret rotation under the real engine (docs/design.md, "Rotation", invariants 2 and 5; README
 "Credentials and rotation"): one slot replaced per boundary, the new password created first,
 and no run deleting a password, whatever the cadence or the edit."""
 

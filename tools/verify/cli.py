@@ -209,7 +209,7 @@ class Checker:
         return rows
 
 
-def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, clock: Clock) -> int:
+def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, clock: Clock) -> int:  # noqa: C901, PLR0912 (the command line: one branch per input source and option, in order)
     if not args.stack and not args.stack_output:
         raise UsageError("name the stack with --stack NAME, or pass --stack-output FILE (or -)")
     if args.role_wait < 0:

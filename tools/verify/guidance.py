@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from components.config.models import REDIRECT_PRESETS
+from components.config.redirects import REDIRECT_PRESETS
 from tools.stack_output import FHIR_KINDS, Application, Service
 from tools.verify.probe import DICOM_READ, FHIR_READ
 

@@ -22,7 +22,7 @@ DICOM_READ = f"/{DICOM_API_VERSION}/changefeed?limit=1"
 READER_ROLE = {"fhir": "FHIR Data Reader", "api-for-fhir": "FHIR Data Reader"}
 DICOM_READER_ROLE = "DICOM Data Reader"
 # Role assignments reach the data plane within minutes (Azure API for FHIR caches decisions for
-# up to 5 minutes, healthcare-facts.md 3.1); with --role-wait, a 403 is retried this often.
+# up to 5 minutes, per its "Configure Azure RBAC" page); with --role-wait, a 403 is retried this often.
 ROLE_RETRY_EVERY = 15.0
 _DESCRIPTION = re.compile(r'error_description="([^"]*)"')
 
@@ -49,7 +49,7 @@ def _get(session: requests.Session, url: str, token: str | None, accept: str) ->
     return session.get(url, headers=headers, timeout=net.TIMEOUT, allow_redirects=False)
 
 
-def _verdict(
+def _verdict(  # noqa: PLR0913 (the answer, the request, and everything a verdict names)
     response: requests.Response,
     request: str,
     app: Application,
@@ -105,7 +105,7 @@ def _verdict(
     return "fail", f"{status}: unexpected answer to {request}"
 
 
-def probe(
+def probe(  # noqa: PLR0913 (what it probes, then keyword-only the injected session, clock and waits)
     app: Application,
     service: Service,
     token: str,

@@ -24,7 +24,7 @@ from components.healthcare import WELL_KNOWN_APIS
 from tools.stack_output import DICOM_KINDS, Application, Service, UsageError, authority_host
 from tools.verify import net
 
-# Entra accepts a new password after some seconds (4-18 s reported, provider-behaviour.md);
+# Entra accepts a new password after some seconds (4-18 s reported in provider issues);
 # a minute covers that with room, and a secret still refused after it is not a propagation lag.
 SECRET_WAIT = 60.0
 RETRY_EVERY = 5.0
@@ -217,7 +217,7 @@ def _error_code(result: dict[str, object]) -> int | None:
     return None
 
 
-def acquire_token(
+def acquire_token(  # noqa: PLR0913 (what it signs in as, then keyword-only the injected session, clock and waits)
     app: Application,
     service: Service,
     credential: Credential,

@@ -1,0 +1,166 @@
+"""What an application asks of the services and the tenant: data roles by name or GUID, and
+API permissions by service name, well-known alias or application ID."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from components import PROJECT, azure_roles, healthcare
+from components.config.models import ExplicitPermissions
+from components.config.settings import ApiPermissionRequest, RoleGrant
+from components.errors import Plain
+
+if TYPE_CHECKING:
+    from components.config.application import AppCheck
+
+
+@dataclass(frozen=True)
+class _Service:
+    """A service an application holds roles on: its name, its key as a message shows it, and
+    its kind (None when the kind did not parse)."""
+
+    name: str
+    key: str
+    kind: str | None
+
+
+def role_grants(app: AppCheck) -> list[RoleGrant]:
+    """Service names, role names or GUIDs, and the kind each role applies to.
+
+    One grant per (service, role definition), the first spelling kept: a name and its GUID,
+    or the name in another case, would otherwise collide in ARM (RoleAssignmentExists) and,
+    for equal slugs, in the URN.
+    """
+    grants: dict[tuple[str, str], RoleGrant] = {}
+    roles = app.settings.roles
+    declared = app.services.declared
+    for service_name, role_names in roles.items():
+        service_key = app.key(service_name, roles)
+        if service_name not in declared:
+            known = ", ".join(app.services_say.key(n, declared) for n in sorted(declared))
+            app.problem(
+                "roles",
+                service_key,
+                message=f"is not a service in {PROJECT}:services (known: {known or 'none declared'})",
+            )
+            continue
+        service = _Service(service_name, service_key, app.services.kinds.get(service_name))
+        for index, role_name in enumerate(role_names):
+            grant = _role(app, service, index, role_name)
+            if grant is not None:
+                grants.setdefault((service_name, grant.role_guid), grant)
+    return list(grants.values())
+
+
+def _role(app: AppCheck, service: _Service, index: int, role_name: str) -> RoleGrant | None:
+    say, service_name, service_key, kind = app.say, service.name, service.key, service.kind
+    if healthcare.is_guid(role_name):
+        guid = role_name.lower()
+        privileged = azure_roles.privileged_role(guid)
+        if privileged is not None:
+            app.problem(
+                "roles",
+                service_key,
+                index,
+                message=f"{say.value(Plain(guid))} is the built-in role "
+                f"{say.value(privileged)}, which can grant access or administer resources; a "
+                "client application gets a data role (FHIR Data Reader ...) or a custom role "
+                "with data actions only",
+            )
+            return None
+        return RoleGrant(service_name, guid, guid)
+    role = healthcare.find_built_in_role(role_name)
+    if role is None:
+        known = ", ".join(healthcare.BUILT_IN_ROLES)
+        app.problem(
+            "roles",
+            service_key,
+            index,
+            message=f"{say.value(role_name)} is not a built-in role; known roles: {known}; or "
+            "give a role definition GUID for a custom role",
+        )
+        return None
+    if kind is None:
+        return None  # the service's kind did not parse; reported there
+    if kind not in role.kinds:
+        if say.secret or app.services_say.secret:
+            message = (
+                "this built-in role does not apply to the kind of this service (details "
+                "withheld: the role or the kind is secret)"
+            )
+        else:
+            fitting = ", ".join(
+                r.name for r in healthcare.BUILT_IN_ROLES.values() if kind in r.kinds
+            )
+            message = (
+                f"'{role.name}' does not apply to service '{service_name}' of kind {kind}; "
+                f"roles for {kind}: {fitting}"
+            )
+        app.problem("roles", service_key, index, message=message)
+        return None
+    return RoleGrant(service_name, role.name, role.guid)
+
+
+def permission_requests(app: AppCheck) -> list[ApiPermissionRequest]:
+    """API permissions: service name, well-known alias or raw app ID."""
+    requests: list[ApiPermissionRequest] = []
+    permissions = app.settings.api_permissions
+    for key, spec in permissions.items():
+        path = app.at("apiPermissions", app.key(key, permissions))
+        api = _api_named(app, key, path)
+        if api is None:
+            continue
+        app_id, service_key = api
+        names, scopes, roles = _permission_names(app, spec, path)
+        requests.append(
+            ApiPermissionRequest(key, app_id, service_key, names, scopes, roles, path=path)
+        )
+    if app.ok("admin_consent") and app.settings.admin_consent and not permissions:
+        app.run.warnings.append(
+            f"{app.at('adminConsent')}: true, but the app requests no apiPermissions"
+        )
+    return requests
+
+
+def _api_named(app: AppCheck, key: str, path: str) -> tuple[str, str | None] | None:
+    """The app ID of the API an apiPermissions key names, and the service it names if it
+    names one; None when it names none (reported here) or a service whose kind did not parse
+    (reported there)."""
+    services = app.services
+    if key in services.kinds:
+        alias = healthcare.API_FOR_KIND[services.kinds[key]]  # type: ignore[index]
+        return healthcare.WELL_KNOWN_APIS[alias].app_id, key
+    if key in services.declared:
+        return None
+    if key in healthcare.WELL_KNOWN_APIS:
+        return healthcare.WELL_KNOWN_APIS[key].app_id, None
+    if healthcare.is_guid(key):
+        return key.lower(), None
+    known = ", ".join(healthcare.WELL_KNOWN_APIS)
+    hint = ""
+    if not app.say.secret:
+        options = sorted(set(services.declared) | set(healthcare.WELL_KNOWN_APIS))
+        close = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+    app.run.problem(
+        path, f"is not a service name, a well-known API ({known}) or an application ID{hint}"
+    )
+    return None
+
+
+def _permission_names(
+    app: AppCheck, spec: ExplicitPermissions | tuple[str, ...], path: str
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(names, scopes, roles) of one entry: a list of names, or explicit scopes and roles."""
+    if isinstance(spec, ExplicitPermissions):
+        scopes = spec.scopes if "scopes" not in spec.failed_fields else ()
+        roles = spec.roles if "roles" not in spec.failed_fields else ()
+        if not spec.failed_fields and not scopes and not roles:
+            app.run.problem(path, "lists no scopes or roles")
+        return (), scopes, roles
+    names = tuple(spec)
+    if not names:
+        app.run.problem(path, "lists no permissions")
+    return names, (), ()

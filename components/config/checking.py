@@ -1,0 +1,84 @@
+"""What the checks of the stack's config share: the run that collects problems and
+warnings, the services the applications may name, and parsing an entry so that the parts
+that parsed are kept."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from components.config import partial
+from components.config.base import NAME_RE, NAME_RULE, Rule
+from components.config.disclosure import Say
+from components.config.models import ServiceSettings
+from components.config.translate import problems_from
+from components.errors import Problem, join_path
+
+
+@dataclass
+class Run:
+    now: datetime
+    base_dir: Path
+    secret_keys: frozenset[str]
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def say(self, top_key: str) -> Say:
+        return Say(top_key in self.secret_keys)
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+
+@dataclass(frozen=True)
+class DeclaredServices:
+    """What the applications may refer to: every declared name, the kinds that parsed, and
+    the services that validated whole."""
+
+    declared: tuple[str, ...]
+    kinds: Mapping[str, str]
+    complete: Mapping[str, ServiceSettings]
+
+
+def as_mapping(value: Any, path: str, say: Say, run: Run) -> Mapping[Any, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        run.problem(path, f"must be a mapping of names to settings, not {say.value(value)}")
+        return {}
+    return value
+
+
+def valid_name(name: object, path: str, say: Say, run: Run) -> bool:
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
+        run.problem(path, f"name {say.value(name)} is not valid: {NAME_RULE}")
+        return False
+    return True
+
+
+def parse_entry(annotation: Any, entry: Any, path: str, say: Say, run: Run) -> tuple[Any, bool]:
+    """The validated model, or what parsed of it; every schema problem is recorded."""
+    try:
+        return _adapter(annotation).validate_python(entry, context={"now": run.now}), True
+    except ValidationError as exc:
+        run.problems += problems_from(exc, annotation, entry, (path,), say)
+    value, _ = partial.parse(annotation, entry, {"now": run.now})
+    return value, False
+
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def _adapter(annotation: Any) -> TypeAdapter[Any]:
+    if annotation not in _ADAPTERS:
+        _ADAPTERS[annotation] = TypeAdapter(annotation)
+    return _ADAPTERS[annotation]
+
+
+def report_rules(path: str, rules: list[Rule], say: Say, run: Run) -> int:
+    for sub_path, complaint in rules:
+        run.problem(join_path(path, *sub_path), complaint.render(say.secret))
+    return len(rules)

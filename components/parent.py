@@ -1,0 +1,62 @@
+"""The application whose resources a builder registers, and where those resources sat before.
+
+Every resource of an application is registered directly under its ``ClientApplication``,
+the one component per application (docs/design.md, "Components"). Until that layout, an
+application had five child components between its ``ClientApplication`` and most of its
+resources, one per concern, each named like the application. A URN holds its parent's type
+chain, so each moved resource carries an alias naming its old parent: the engine maps the
+old URN onto the new one instead of replacing the resource. The old component records
+themselves stay in a deployed stack's state until its next ``pulumi up`` removes them
+(README, "Upgrading a deployed stack").
+"""
+
+from dataclasses import dataclass
+
+import pulumi
+
+# The former child components' type tokens, named in aliases only.
+FORMER_PLATFORMS = "healthcare-clients:index:AuthenticationPlatforms"
+FORMER_ROTATING_SECRET = "healthcare-clients:index:RotatingClientSecret"  # noqa: S105 (a type token)
+FORMER_CREDENTIALS = "healthcare-clients:index:ApplicationCredentials"
+FORMER_API_PERMISSIONS = "healthcare-clients:index:ApiPermissions"
+FORMER_DATA_PLANE = "healthcare-clients:index:DataPlaneAccess"
+
+
+@dataclass(frozen=True)
+class Parent:
+    """An application as its builders need it: the component they register under, its
+    logical name (every resource name starts with it) and whether its settings come from a
+    secret config key (then every input derived from them is registered as secret)."""
+
+    component: pulumi.Resource
+    name: str
+    secret: bool
+
+    def formerly_under(self, component_type: str, name: str | None = None) -> pulumi.Alias:
+        """The alias of a resource that sat in the former child component of this type,
+        under ``name`` or, by default, under its current name."""
+        old_parent = pulumi.create_urn(self.name, component_type, parent=self.component)
+        if name is None:  # left out, not None: the SDK reads None as "no name"
+            return pulumi.Alias(parent=old_parent)
+        return pulumi.Alias(name=name, parent=old_parent)
+
+    def options(
+        self,
+        former_component: str,
+        *,
+        former_names: tuple[str, ...] = (),
+        delete_before_replace: bool | None = None,
+        retain_on_delete: bool | None = None,
+        protect: bool | None = None,
+    ) -> pulumi.ResourceOptions:
+        """``parent=`` this application, an alias to the resource's former parent (and one
+        per earlier name under it), and the options given."""
+        aliases = [self.formerly_under(former_component)]
+        aliases += [self.formerly_under(former_component, name) for name in former_names]
+        return pulumi.ResourceOptions(
+            parent=self.component,
+            aliases=aliases,
+            delete_before_replace=delete_before_replace,
+            retain_on_delete=retain_on_delete,
+            protect=protect,
+        )
