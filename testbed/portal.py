@@ -24,7 +24,7 @@ def _id(*parts: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, "/".join(parts)))
 
 
-def register(
+def register(  # noqa: PLR0913 (one keyword per portal blade a test sets)
     state: dict[str, Any],
     display_name: str,
     *,

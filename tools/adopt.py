@@ -40,7 +40,7 @@ from typing import Any, TextIO
 import yaml
 
 from components import healthcare
-from components.config.models import REDIRECT_PRESETS
+from components.config.redirects import REDIRECT_PRESETS
 
 # Graph's platform names -> the config's keys (application resource type: publicClient,
 # web, spa, each with redirectUris).
@@ -262,24 +262,64 @@ def _role_assignments(
     return adopted
 
 
-def build_entry(
-    app: dict[str, Any],
-    *,
-    service_principal: dict[str, Any] | None,
-    owners: Sequence[dict[str, Any]] | None,
-    apis: Sequence[dict[str, Any]],
-    deployer: str | None,
-    name: str | None,
-    grants: Sequence[dict[str, Any]] = (),
-    role_assignments: Sequence[dict[str, Any]] = (),
-    services: dict[str, str] | None = None,
-) -> Entry:
-    app = _object(app, "the application", ("id", "appId", "displayName"))
+@dataclass(frozen=True)
+class Portal:
+    """What `az` printed about one registration (each file but the application is optional)."""
+
+    app: dict[str, Any]
+    service_principal: dict[str, Any] | None = None
+    owners: Sequence[dict[str, Any]] | None = None
+    apis: Sequence[dict[str, Any]] = ()
+    grants: Sequence[dict[str, Any]] = ()
+    role_assignments: Sequence[dict[str, Any]] = ()
+
+
+def _application(document: Any) -> dict[str, Any]:
+    app = _object(document, "the application", ("id", "appId", "displayName"))
     if "servicePrincipalType" in app:
         raise AdoptError(
             "the application file holds a service principal; pass what `az ad app show --id "
             f"{app['appId']}` prints (and this one with --service-principal)"
         )
+    return app
+
+
+def _owners(portal: Portal, deployer: str | None, entry: Entry) -> None:
+    if portal.owners is None:
+        return
+    ids = sorted(str(o["id"]).lower() for o in portal.owners)
+    extra = [o for o in ids if o != (deployer or "").lower()]
+    if extra:
+        entry.config["owners"] = extra
+    if deployer and deployer.lower() not in ids:
+        entry.warnings.append(
+            f"the deploying identity {deployer} does not own this application; with "
+            "Application.ReadWrite.OwnedBy it cannot manage it. Make it an owner first: "
+            f"`az ad app owner add --id {portal.app['appId']} --owner-object-id {deployer}`"
+        )
+
+
+def _service_principal(portal: Portal, entry: Entry) -> str | None:
+    app = portal.app
+    if portal.service_principal is None:
+        entry.warnings.append(
+            "no --service-principal: the first `pulumi up` creates one, which fails if the "
+            f"application has one already; pass `az ad sp show --id {app['appId']}`"
+        )
+        return None
+    sp = _object(portal.service_principal, "the service principal", ("id", "appId"))
+    if sp["appId"].lower() != app["appId"].lower():
+        raise AdoptError(
+            f"the service principal belongs to application {sp['appId']}, not to "
+            f"{app['appId']}: pass the output of `az ad sp show --id {app['appId']}`"
+        )
+    return str(sp["id"]).lower()
+
+
+def build_entry(
+    portal: Portal, *, deployer: str | None, name: str | None, services: dict[str, str]
+) -> Entry:
+    app = _application(portal.app)
     entry = Entry(name=name or logical_name(app["displayName"]), config={})
     config = entry.config
     config["displayName"] = app["displayName"]
@@ -289,52 +329,27 @@ def build_entry(
     uris = _redirect_uris(app)
     if uris:
         config["redirectUris"] = uris
-    if owners is not None:
-        ids = sorted(str(o["id"]).lower() for o in owners)
-        extra = [o for o in ids if o != (deployer or "").lower()]
-        if extra:
-            config["owners"] = extra
-        if deployer and deployer.lower() not in ids:
-            entry.warnings.append(
-                f"the deploying identity {deployer} does not own this application; with "
-                "Application.ReadWrite.OwnedBy it cannot manage it. Make it an owner first: "
-                f"`az ad app owner add --id {app['appId']} --owner-object-id {deployer}`"
-            )
-    _permissions(app, apis, entry)
-    adopted_grants = _grants(grants, apis, entry)
-    _consent(config, adopted_grants, entry)
-    adopted_roles = _role_assignments(role_assignments, services or {}, entry)
+    _owners(portal, deployer, entry)
+    _permissions(app, portal.apis, entry)
+    grants = _grants(portal.grants, portal.apis, entry)
+    _consent(config, grants, entry)
+    roles = _role_assignments(portal.role_assignments, services, entry)
     if not app.get("passwordCredentials"):
         # The portal app had no secret; the stack would otherwise add its two slots.
         config["secret"] = False
     _credentials(app, entry)
-    adopt: dict[str, Any] = {"applicationObjectId": str(app["id"]).lower()}
-    if service_principal is not None:
-        sp = _object(service_principal, "the service principal", ("id", "appId"))
-        if sp["appId"].lower() != app["appId"].lower():
-            raise AdoptError(
-                f"the service principal belongs to application {sp['appId']}, not to "
-                f"{app['appId']}: pass the output of `az ad sp show --id {app['appId']}`"
-            )
-        adopt["servicePrincipalObjectId"] = str(sp["id"]).lower()
-    else:
-        entry.warnings.append(
-            "no --service-principal: the first `pulumi up` creates one, which fails if the "
-            f"application has one already; pass `az ad sp show --id {app['appId']}`"
-        )
     # What exists now, and so is imported by the first `pulumi up`; whatever the config adds
     # later is created as usual, which keeps this key inert once adopted.
-    if config.get("owners"):
-        adopt["owners"] = list(config["owners"])
-    if uris:
-        adopt["redirectUris"] = list(uris)
-    if config.get("apiPermissions"):
-        adopt["apiAccess"] = list(config["apiPermissions"])
-    if adopted_grants:
-        adopt["grants"] = adopted_grants
-    if adopted_roles:
-        adopt["roleAssignments"] = adopted_roles
-    config["adopt"] = adopt
+    adopt: dict[str, Any] = {
+        "applicationObjectId": str(app["id"]).lower(),
+        "servicePrincipalObjectId": _service_principal(portal, entry),
+        "owners": list(config.get("owners") or []),
+        "redirectUris": list(uris),
+        "apiAccess": list(config.get("apiPermissions") or []),
+        "grants": grants,
+        "roleAssignments": roles,
+    }
+    config["adopt"] = {key: value for key, value in adopt.items() if value}
     return entry
 
 
@@ -398,16 +413,9 @@ def main(
             if args.role_assignments
             else []
         )
+        portal = Portal(app, sp, owners, apis, grants, assignments)
         entry = build_entry(
-            app,
-            service_principal=sp,
-            owners=owners,
-            apis=apis,
-            deployer=args.deployer,
-            name=args.name,
-            grants=grants,
-            role_assignments=assignments,
-            services=_services(args.stack_file),
+            portal, deployer=args.deployer, name=args.name, services=_services(args.stack_file)
         )
     except AdoptError as error:
         print(f"error: {error}", file=stderr)
