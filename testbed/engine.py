@@ -159,8 +159,10 @@ def install_plugins(home: Path) -> None:
         launcher.write_text(
             "#!/bin/sh\n"
             "# The fake tenant's provider plugin (testbed/plugin.py), not the real provider.\n"
+            "# -P: the engine starts it in the project directory, whose modules must not\n"
+            "# shadow this repository's.\n"
             f"PYTHONPATH='{ROOT}'${{PYTHONPATH:+:$PYTHONPATH}} "
-            f"exec '{sys.executable}' -m testbed.plugin {name} {version} \"$@\"\n",
+            f"exec '{sys.executable}' -P -m testbed.plugin {name} {version} \"$@\"\n",
             encoding="utf-8",
         )
         launcher.chmod(0o755)
