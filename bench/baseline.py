@@ -56,6 +56,10 @@ for name, app in applications.items():
         name,
         display_name=app["displayName"],
         description=app.get("description"),
+        notes=(
+            f"Managed by Pulumi: stack healthcare-clients/{stack}, application {name}. Change it "
+            "in the stack's configuration; changes made here are undone by its next update."
+        ),
         sign_in_audience="AzureADMyOrg",
         implicit_access_token_issuance_enabled=False,
         implicit_id_token_issuance_enabled=False,

@@ -19,7 +19,7 @@ def api_permissions(
     """One ``ApplicationApiAccess`` per API; with consent, one delegated grant per API
     holding every scope (a grant per scope fails with 409) and one app-role assignment per
     application permission. Which API, and which of its permissions, the settings chose."""
-    name, secret = parent.name, parent.secret
+    name, secret, adoption = parent.name, parent.secret, parent.adoption
     for access in accesses:
         label = access.api.resource_label
         azuread.ApplicationApiAccess(
@@ -28,7 +28,10 @@ def api_permissions(
             api_client_id=secret_if(access.api.app_id, secret),
             scope_ids=secret_if(access.scope_ids, secret) if access.scope_ids else None,
             role_ids=secret_if(access.role_ids, secret) if access.role_ids else None,
-            opts=parent.options(FORMER_API_PERMISSIONS),
+            opts=parent.options(
+                FORMER_API_PERMISSIONS,
+                import_id=adoption.api_access(access.api.app_id) if adoption else None,
+            ),
         )
         if not admin_consent:
             continue
@@ -38,7 +41,10 @@ def api_permissions(
                 service_principal_object_id=service_principal_object_id,
                 resource_service_principal_object_id=secret_if(access.api.object_id, secret),
                 claim_values=secret_if(access.scope_names, secret),
-                opts=parent.options(FORMER_API_PERMISSIONS),
+                opts=parent.options(
+                    FORMER_API_PERMISSIONS,
+                    import_id=adoption.grant(access.api.app_id) if adoption else None,
+                ),
             )
         for role_name, role_id in access.roles:
             azuread.AppRoleAssignment(

@@ -33,5 +33,8 @@ def authentication_platforms(
             application_id=application_id,
             type=kind,
             redirect_uris=secret_if(list(uris), secret),
-            opts=parent.options(FORMER_PLATFORMS),
+            opts=parent.options(
+                FORMER_PLATFORMS,
+                import_id=parent.adoption.platform(kind) if parent.adoption else None,
+            ),
         )

@@ -7,6 +7,7 @@ from datetime import datetime
 import pulumi
 import pulumi_azuread as azuread
 
+from components.adoption import adoption_of, managed_note
 from components.api_permissions import api_permissions
 from components.application_credentials import application_credentials
 from components.authentication_platforms import authentication_platforms
@@ -22,6 +23,13 @@ from components.secrecy import secret_if
 from components.tenant import ApiAccess
 
 TYPE = "healthcare-clients:index:ClientApplication"
+
+
+def _imported(opts: pulumi.ResourceOptions, import_id: str | None) -> pulumi.ResourceOptions:
+    """``import_`` for a part of an adopted registration; a no-op once it is in the state."""
+    if import_id is None:
+        return opts
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(import_=import_id))
 
 
 class ClientApplication(pulumi.ComponentResource):
@@ -60,7 +68,8 @@ class ClientApplication(pulumi.ComponentResource):
         # and a replaced or removed password is released, never deleted.
         super().__init__(TYPE, name, None, pulumi.ResourceOptions(protect=protect))
         secret = "applications" in secret_keys
-        parent = Parent(self, name, secret)
+        adoption = adoption_of(app)
+        parent = Parent(self, name, secret, adoption)
         child = pulumi.ResourceOptions(parent=self)
         settings = app.settings
 
@@ -68,10 +77,11 @@ class ClientApplication(pulumi.ComponentResource):
             name,
             display_name=secret_if(app.display_name, secret),
             description=secret_if(settings.description, secret) if settings.description else None,
+            notes=secret_if(managed_note(stack, name), secret),
             sign_in_audience="AzureADMyOrg",
             implicit_access_token_issuance_enabled=False,
             implicit_id_token_issuance_enabled=False,
-            opts=child,
+            opts=_imported(child, adoption.registration() if adoption else None),
         )
         # Only the extra owners: Entra already made the creating identity an owner, and the
         # provider's ApplicationOwner fails with "already exists" for it.
@@ -80,7 +90,7 @@ class ClientApplication(pulumi.ComponentResource):
                 f"{name}-owner-{owner}",
                 application_id=registration.id,
                 owner_object_id=secret_if(owner, secret),
-                opts=child,
+                opts=_imported(child, adoption.owner(owner) if adoption else None),
             )
         # Without owners the provider adds the caller and then removes it again, so with
         # Application.ReadWrite.OwnedBy a later update or destroy of the SP is refused.
@@ -88,7 +98,7 @@ class ClientApplication(pulumi.ComponentResource):
             f"{name}-sp",
             client_id=registration.client_id,
             owners=secret_if([deployer_object_id, *settings.owners], secret),
-            opts=child,
+            opts=_imported(child, adoption.service_principal() if adoption else None),
         )
         authentication_platforms(
             parent,

@@ -27,8 +27,18 @@ def data_plane_access(
     Names, scopes and descriptions derive from both ``applications`` and ``services``, so
     ``secret`` is whether either key is secret (not ``parent.secret`` alone).
     """
-    name = parent.name
+    name, adoption = parent.name, parent.adoption
     for grant, resource in roles:
+        # An adopted assignment keeps the name it was given in the portal: the name is part
+        # of its ID, and ARM allows one assignment per principal, role and scope.
+        adopted = (
+            adoption.role_assignment(resource.resource_id, grant.role_guid) if adoption else None
+        )
+        assignment_name = (
+            adopted[0]
+            if adopted
+            else healthcare.role_assignment_name(stack, name, resource.resource_id, grant.role_guid)
+        )
         authorization.RoleAssignment(
             f"{name}-{grant.service}-{_slug(grant.role_name)}",
             scope=secret_if(resource.resource_id, secret),
@@ -39,12 +49,9 @@ def data_plane_access(
             role_definition_id=secret_if(
                 healthcare.role_definition_id(resource.subscription_id, grant.role_guid), secret
             ),
-            role_assignment_name=secret_if(
-                healthcare.role_assignment_name(stack, name, resource.resource_id, grant.role_guid),
-                secret,
-            ),
+            role_assignment_name=secret_if(assignment_name, secret),
             description=secret_if(
                 f"healthcare-clients: {name} holds {grant.role_name} on {grant.service}", secret
             ),
-            opts=parent.options(FORMER_DATA_PLANE),
+            opts=parent.options(FORMER_DATA_PLANE, import_id=adopted[1] if adopted else None),
         )

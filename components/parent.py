@@ -11,8 +11,12 @@ themselves stay in a deployed stack's state until its next ``pulumi up`` removes
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pulumi
+
+if TYPE_CHECKING:
+    from components.adoption import Adoption
 
 # The former child components' type tokens, named in aliases only.
 FORMER_PLATFORMS = "healthcare-clients:index:AuthenticationPlatforms"
@@ -31,6 +35,8 @@ class Parent:
     component: pulumi.Resource
     name: str
     secret: bool
+    # The import IDs of a registration adopted from the portal (components.adoption).
+    adoption: "Adoption | None" = None
 
     def formerly_under(self, component_type: str, name: str | None = None) -> pulumi.Alias:
         """The alias of a resource that sat in the former child component of this type,
@@ -40,7 +46,7 @@ class Parent:
             return pulumi.Alias(parent=old_parent)
         return pulumi.Alias(name=name, parent=old_parent)
 
-    def options(
+    def options(  # noqa: PLR0913 (each a Pulumi resource option, by its own name)
         self,
         former_component: str,
         *,
@@ -48,9 +54,11 @@ class Parent:
         delete_before_replace: bool | None = None,
         retain_on_delete: bool | None = None,
         protect: bool | None = None,
+        import_id: str | None = None,
     ) -> pulumi.ResourceOptions:
         """``parent=`` this application, an alias to the resource's former parent (and one
-        per earlier name under it), and the options given."""
+        per earlier name under it), and the options given (``import_id``: the part of an
+        adopted registration this resource takes over)."""
         aliases = [self.formerly_under(former_component)]
         aliases += [self.formerly_under(former_component, name) for name in former_names]
         return pulumi.ResourceOptions(
@@ -59,4 +67,5 @@ class Parent:
             delete_before_replace=delete_before_replace,
             retain_on_delete=retain_on_delete,
             protect=protect,
+            import_=import_id,
         )

@@ -9,6 +9,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from components import PROJECT, clock, healthcare
+from components.adoption import check_adoption
 from components.client_application import ClientApplication
 from components.config import (
     Checked,
@@ -98,6 +99,15 @@ def build_stack(checked: Checked) -> dict[str, Any]:
         accesses[app.name], found = resolve_permissions(app, tenant)
         problems += found
     settings = checked.settings
+    if settings is not None:
+        for name, application in settings.applications.items():
+            problems += check_adoption(
+                application,
+                accesses[name],
+                deployer=deployer,
+                stack=pulumi.get_stack(),
+                secret="applications" in settings.secret_keys,
+            )
     if problems or settings is None:
         raise checked.error(problems)
 

@@ -46,6 +46,7 @@ class Registration:
     dependencies: tuple[str, ...]
     # Each alias as (name, parent URN); "" stands for the resource's current one.
     aliases: tuple[tuple[str, str], ...] = ()
+    import_id: str | None = None  # the `import` option: the existing resource it takes over
     id: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
 
@@ -112,6 +113,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 protect=bool(request.protect),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 retain_on_delete=bool(request.retainOnDelete),
+                import_id=request.importId or None,
                 aliases=tuple((alias.spec.name, alias.spec.parentUrn) for alias in request.aliases),
                 dependencies=tuple(request.dependencies),
                 id=registered.id,

@@ -11,7 +11,9 @@ oauth2PermissionGrant resources, as `az ad app show`, `az ad sp show` and
 
 from __future__ import annotations
 
+import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 from testbed.credentials import secret_value
@@ -155,3 +157,32 @@ def az_list_grants(state: dict[str, Any], client_sp: str) -> list[dict[str, Any]
         for grant in state["oauth2PermissionGrants"].values()
         if grant["clientId"] == client_sp
     ]
+
+
+def az_files(
+    state: dict[str, Any], ids: dict[str, str], directory: Path, apis: tuple[str, ...]
+) -> list[str]:
+    """Write what `az` prints for a registration (and for the APIs it asks permissions of)
+    into ``directory``, as the README's adoption steps do; return ``tools.adopt``'s arguments."""
+    files = {
+        "app.json": az_app_show(state, ids["applicationObjectId"]),
+        "sp.json": az_sp_show(state, ids["servicePrincipalObjectId"]),
+        "owners.json": az_app_owners(state, ids["applicationObjectId"]),
+        "grants.json": az_list_grants(state, ids["servicePrincipalObjectId"]),
+    }
+    for api in apis:
+        sp = next(s for s in state["servicePrincipals"].values() if s["appId"] == api)
+        files[f"api-{api}.json"] = az_sp_show(state, sp["id"])
+    for name, document in files.items():
+        (directory / name).write_text(json.dumps(document, indent=2), encoding="utf-8")
+    argv = [
+        str(directory / "app.json"),
+        *("--service-principal", str(directory / "sp.json")),
+        *("--owners", str(directory / "owners.json")),
+        *("--grants", str(directory / "grants.json")),
+        "--deployer",
+        str(state["caller"]["objectId"]),
+    ]
+    for api in apis:
+        argv += ["--api", str(directory / f"api-{api}.json")]
+    return argv

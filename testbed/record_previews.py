@@ -5,7 +5,8 @@ built from source (``make engine``) against the fake tenant, then previews two t
 changes with the policy pack, as ``preview.yml`` does, and writes each preview to a file:
 
 - ``add-application.txt``: a new application entry in ``Pulumi.dev.yaml``;
-- ``rotation.txt``: the same stack run after a rotation period boundary has passed.
+- ``rotation.txt``: the same stack run after a rotation period boundary has passed;
+- ``adoption.txt``: adopting a Postman client made in the portal (``tools.adopt``).
 
 The tests regenerate them and compare (tests/e2e/test_recorded_previews.py), so the files
 always show what the current program does. Nothing talks to Azure: IDs come from the fake.
@@ -14,16 +15,23 @@ always show what the current program does. Nothing talks to Azure: IDs come from
 from __future__ import annotations
 
 import copy
+import io
 import re
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from testbed import portal
 from testbed.engine import ROOT, EngineWorkspace
+from testbed.first_party import HEALTHCARE_APIS
 from testbed.stackfile import load_stack_file
+from tools import adopt
 
 DEV_NOW = "2026-11-27T09:00:00+00:00"
+FHIR_USER_IMPERSONATION = "db75143a-8f20-4238-9450-8b73ef4992f4"
 # The first day of generation 12 of the 6-month preset: one slot per application rotates.
 AFTER_BOUNDARY = "2026-12-17T09:00:00+00:00"
 NEW_APPLICATION = {
@@ -64,6 +72,32 @@ def normalize(text: str, workspace: EngineWorkspace) -> str:
     return re.sub(r"[ \t]+$", "", text, flags=re.MULTILINE)
 
 
+def _adoption_preview(scratch: Path) -> str:
+    """A Postman client made in the portal, adopted: the entry from tools.adopt, previewed."""
+    workspace = EngineWorkspace.create(scratch / "adopt", now=DEV_NOW)
+    with workspace.edit_tenant() as state:
+        ids = portal.register(
+            state,
+            "Healthcare APIs - Postman",
+            public_client=True,
+            redirect_uris={"PublicClient": ["https://www.getpostman.com/oauth2/callback"]},
+            api_access={HEALTHCARE_APIS: [(FHIR_USER_IMPERSONATION, "Scope")]},
+        )
+        portal.grant_admin_consent(
+            state, ids["servicePrincipalObjectId"], HEALTHCARE_APIS, ["user_impersonation"]
+        )
+    files = scratch / "az"
+    files.mkdir()
+    argv = portal.az_files(workspace.tenant(), ids, files, (HEALTHCARE_APIS,))
+    out, err = io.StringIO(), io.StringIO()
+    if adopt.main([*argv, "--name", "postman"], stdout=out, stderr=err) != 0:
+        raise RuntimeError(err.getvalue())
+    entry = yaml.safe_load(out.getvalue())["postman"]
+    workspace.write_stack_file("dev", {"applications": {"postman": entry}})
+    workspace.cli("stack", "init", "dev", check=True)
+    return _preview(workspace)
+
+
 def record(target: Path) -> dict[str, str]:
     config: dict[str, Any] = load_stack_file("dev").config
     with tempfile.TemporaryDirectory() as scratch:
@@ -80,7 +114,8 @@ def record(target: Path) -> dict[str, str]:
         workspace.write_stack_file("dev", config)
         workspace.set_clock(AFTER_BOUNDARY)
         rotated = _preview(workspace)
-    previews = {"add-application.txt": added, "rotation.txt": rotated}
+        adopted = _adoption_preview(Path(scratch))
+    previews = {"add-application.txt": added, "rotation.txt": rotated, "adoption.txt": adopted}
     target.mkdir(parents=True, exist_ok=True)
     for name, text in previews.items():
         (target / name).write_text(text, encoding="utf-8")

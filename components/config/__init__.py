@@ -14,6 +14,7 @@ Every problem is collected with its key path and raised together as one ``Config
 before any resource is registered. The names below are the package's public interface.
 """
 
+from components.config.adoption import AdoptedRoleAssignment, AdoptSettings
 from components.config.application import AppView, deployer_among_owners
 from components.config.credentials import (
     FederatedCredential,
@@ -34,6 +35,8 @@ from components.config.settings import (
 
 __all__ = [
     "TOP_LEVEL_KEYS",
+    "AdoptSettings",
+    "AdoptedRoleAssignment",
     "ApiPermissionRequest",
     "AppView",
     "Application",

@@ -10,6 +10,7 @@ from typing import Any
 from components.certificates import CertificateError, CertificateInfo, load_certificate
 from components.config import partial
 from components.config.access import permission_requests, role_grants
+from components.config.adoption import adoption_rules
 from components.config.base import NAME_RE, NAME_RULE
 from components.config.checking import DeclaredServices, Run, parse_entry, report_rules
 from components.config.credentials import (
@@ -111,6 +112,7 @@ def check_application(  # noqa: PLR0913 (the entry, where it is, and what it is 
             run,
         )
     _secret(app)
+    _adoption(app)
     certificates = _certificates(app)
     grants = role_grants(app)
     requests = permission_requests(app)
@@ -130,6 +132,37 @@ def check_application(  # noqa: PLR0913 (the entry, where it is, and what it is 
         ),
         vault_names,
     )
+
+
+def _adoption(app: AppCheck) -> None:
+    adopt = app.settings.adopt
+    if not app.ok("adopt") or adopt is None:
+        return
+    settings = app.settings
+    redirects = settings.redirect_uris
+    platforms = (
+        frozenset(
+            key
+            for key, values in (
+                ("mobileDesktop", redirects.mobile_desktop),
+                ("web", redirects.web),
+                ("spa", redirects.spa),
+            )
+            if values
+        )
+        if isinstance(redirects, RedirectUris)
+        else frozenset()
+    )
+    rules = adoption_rules(
+        adopt,
+        owners=settings.owners if app.ok("owners") else adopt.owners,
+        platforms=platforms if app.ok("redirect_uris") else frozenset(adopt.redirect_uris),
+        permission_keys=frozenset(settings.api_permissions)
+        if app.ok("api_permissions")
+        else frozenset(adopt.api_access) | frozenset(adopt.grants),
+        admin_consent=settings.admin_consent if app.ok("admin_consent") else True,
+    )
+    report_rules(app.at("adopt"), rules, app.say, app.run)
 
 
 def _names_inside(app: AppCheck) -> None:

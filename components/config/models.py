@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Discriminator, Field, StrictBool, StrictStr, Tag
 
 from components import healthcare
+from components.config.adoption import AdoptSettings
 from components.config.base import (
     ConfigModel,
     ObjectId,
@@ -144,6 +145,7 @@ class ApplicationSettings(ConfigModel):
         Mapping[str, FederatedCredential], AfterValidator(frozen_map)
     ] = Field(default_factory=empty_map)
     key_vault: KeyVaultSettings | None = None
+    adopt: AdoptSettings | None = None
 
     @property
     def rotating_secret(self) -> SecretSettings | None:

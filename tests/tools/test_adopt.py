@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components.config import load_settings
 from tools import adopt
 
 HERE = Path(__file__).parent / "adopt"
@@ -138,6 +139,26 @@ def test_role_assignments_on_declared_services_become_roles_and_the_rest_are_lis
         "# unresolved role assignment 8d7c6b5a-4938-4271-a09f-8e7d6c5b4a39 (Storage Blob Data Contributor)"
         in out
     )
+
+
+def test_the_entry_passes_the_programs_validation() -> None:
+    _, out, _ = postman("--api", str(HERE / "graph-api.json"))
+    _, config = entry(out)
+    services = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"][
+        "healthcare-clients:services"
+    ]
+    settings = load_settings(
+        {"services": services, "applications": {"postman": config}},
+        now=adopt_now(),
+        base_dir=ROOT,
+    )
+    assert settings.applications["postman"].display_name == "Healthcare APIs - Postman"
+
+
+def adopt_now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime(2026, 11, 27, 9, tzinfo=UTC)
 
 
 def test_a_deployer_that_does_not_own_the_app_is_warned_about() -> None:
