@@ -37,11 +37,19 @@ class Parent:
     secret: bool
     # The import IDs of a registration adopted from the portal (components.adoption).
     adoption: "Adoption | None" = None
+    component_type: str = "healthcare-clients:index:ClientApplication"
 
     def formerly_under(self, component_type: str, name: str | None = None) -> pulumi.Alias:
         """The alias of a resource that sat in the former child component of this type,
         under ``name`` or, by default, under its current name."""
-        old_parent = pulumi.create_urn(self.name, component_type, parent=self.component)
+        # Written out rather than built with pulumi.create_urn, which would make an Output
+        # (and asyncio tasks) per alias: at 50 applications that was a tenth of the
+        # program's time under the engine (bench/results.md). A ClientApplication is a child
+        # of the stack, whose type is not part of its children's URNs.
+        old_parent = (
+            f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::"
+            f"{self.component_type}${component_type}::{self.name}"
+        )
         if name is None:  # left out, not None: the SDK reads None as "no name"
             return pulumi.Alias(parent=old_parent)
         return pulumi.Alias(name=name, parent=old_parent)

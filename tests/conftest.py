@@ -16,11 +16,17 @@ from typing import Any
 
 import pulumi
 import pytest
+from hypothesis import settings
 from pulumi.runtime.settings import reset_options
 
 from testbed.fake_tenant import FakeTenant
 from testbed.mockrun import MockRun, run_program
 from testbed.stackfile import load_stack_file
+
+# No per-example deadline: the properties are exact, and a CI machine running four workers
+# beside the engine's e2e tests is slow enough to trip Hypothesis's default 200 ms at random.
+settings.register_profile("healthcare-clients", deadline=None)
+settings.load_profile("healthcare-clients")
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository
 # The clock of the dev stack's tests: inside generation 11 of the 6-month preset.

@@ -5,7 +5,8 @@ Until the program registered every resource of an application directly under its
 (``components/parent.py``). The former program is taken from git, as it was at the last
 commit with that layout, deployed under the real engine, and then the current program runs
 on the same state: the aliases map each old URN onto the new one, so no resource of the
-tenant is created, replaced, updated or deleted. The engine drops the five former component
+tenant is created, replaced or deleted (each registration gains the stack's note, a later
+change). The engine drops the five former component
 records per application from the state on the next ``pulumi up`` (state only: a component
 has no provider), after which ``preview --expect-no-changes`` passes. A protected stack must
 unprotect those records first (README, "Upgrading a deployed stack").
@@ -123,11 +124,21 @@ def test_the_new_layout_takes_over_a_stack_deployed_with_the_former_one(
     former.link_program()  # this repository's program, on the same state
     steps = preview_steps(stack)
     changed = {urn: op for urn, op in steps.items() if op != "same"}
-    # Nothing in the tenant changes: only the former component records leave the state.
-    assert changed == dict.fromkeys(old_components, "delete")
+    # The former component records leave the state, and each registration gains the stack's
+    # note (README, "Upgrading a deployed stack"), a change made after that layout.
+    registrations = {urn for urn in steps if "ApplicationRegistration::" in urn}
+    assert changed == {
+        **dict.fromkeys(old_components, "delete"),
+        **dict.fromkeys(registrations, "update"),
+    }
 
     stack.up()
-    assert former.tenant()["log"] == tenant["log"]  # no request reached the tenant
+    written = former.tenant()["log"][len(tenant["log"]) :]
+    # No other request reached the tenant: the two notes, nothing created or deleted.
+    assert sorted((e["operation"], e["name"]) for e in written) == [
+        ("update", "backend"),
+        ("update", "postman"),
+    ]
     assert from_tenant(former.tenant()) == from_tenant(tenant)
     assert custom_ids(stack) == ids  # same resources, same IDs, new URNs
     assert not [r for r in resources(stack) if r["type"] in FORMER_TYPES]
@@ -155,7 +166,11 @@ def test_a_protected_stack_takes_the_new_layout_once_the_former_records_are_unpr
     old_components = [r["urn"] for r in resources(stack) if r["type"] in FORMER_TYPES]
     former.cli("state", "unprotect", *old_components, "--yes", stack="dev", check=True)
     stack.up()
-    assert former.tenant()["log"] == tenant["log"]
+    written = former.tenant()["log"][len(tenant["log"]) :]
+    assert sorted((e["operation"], e["name"]) for e in written) == [
+        ("update", "backend"),
+        ("update", "postman"),
+    ]  # the stack's note on each registration, nothing else
     stack.preview(expect_no_changes=True)
     # Everything else is still protected: a destroy stops before the tenant changes.
     unprotected = {
@@ -168,6 +183,7 @@ def test_a_protected_stack_takes_the_new_layout_once_the_former_records_are_unpr
     assert unprotected == {"postman-secret-a", "postman-secret-b", "backend-secret-a"} | {
         "backend-secret-b"
     }
+    logged = former.tenant()["log"]
     with pytest.raises(auto.CommandError):
         stack.destroy()
-    assert former.tenant()["log"] == tenant["log"]
+    assert former.tenant()["log"] == logged
