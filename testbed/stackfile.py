@@ -5,7 +5,7 @@ be decrypted without the CLI, so they become a redacted placeholder and their to
 is reported as secret, which is how the program sees a secret key on a real run.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,8 @@ class StackFile:
     # Keys of other namespaces, with their namespace (``azuread:tenantId``): the program
     # reads them only to spot a misspelt project namespace.
     other_keys: tuple[str, ...] = ()
+    # The ``config`` mapping as written, every namespace, ``secure:`` values as ciphertext.
+    raw: dict[str, Any] = field(default_factory=dict)
 
 
 def _redact(value: Any) -> tuple[Any, bool]:
@@ -109,5 +111,10 @@ def load_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> StackFile:
         if secret:
             secret_keys.append(key)
     return StackFile(
-        path, config, tuple(secret_keys), tuple(sorted(others)), tuple(sorted(other_keys))
+        path,
+        config,
+        tuple(secret_keys),
+        tuple(sorted(others)),
+        tuple(sorted(other_keys)),
+        raw=dict(document.get("config") or {}),
     )

@@ -36,6 +36,7 @@ from components.clock import NOW_ENV, ClockError, parse_instant, rfc3339
 from testbed.fake_tenant import FakeServiceError
 from testbed.mockrun import PROJECT_DIR, MockRun, run_program
 from testbed.stackfile import StackFileError, load_stack_file
+from tools import config_size
 from tools.offline_plan.diff import diff_plans
 from tools.offline_plan.document import build_plan, plan_json
 from tools.offline_plan.redaction import SECRET, SecretLeakError, check_no_leak, produced_secrets
@@ -130,7 +131,12 @@ def make_plan(
         stack_file = load_stack_file(stack, project_dir)
     except StackFileError as exc:
         raise PlanError(str(exc)) from None
-    notes = []
+    too_big, near_limit = config_size.problem(
+        stack_file.raw, stack_file.path.name, config_size.project_defaults(project_dir)
+    )
+    if too_big:
+        raise PlanError(too_big, EXIT_REJECTED)
+    notes = [near_limit] if near_limit else []
     if stack_file.secret_keys:
         keys = ", ".join(stack_file.secret_keys)
         notes.append(f"secure: values cannot be decrypted offline; shown as {SECRET} ({keys})")

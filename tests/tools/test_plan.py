@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bench.configs import stack_config
 from testbed.fake_tenant import FakeTenant
 from testbed.mockrun import PROJECT_DIR
 from tests.conftest import DEV_NOW
@@ -501,3 +502,38 @@ def test_warnings_are_printed(plan: Plan, project: Callable[..., Path], tmp_path
         "applications.backend.secret: the custom secret ends on 2026-12-10 (12 days left); set "
         "new start/end dates or switch to rotation: overlap"
     ]
+
+
+# --- the size of the config the engine hands the program ------------------------------------
+
+
+def test_a_config_too_big_for_the_engine_stops_the_plan_with_its_cause(
+    plan: Plan, project: Callable[..., Path]
+) -> None:
+    def edit(config: dict[str, Any]) -> None:
+        config[PREFIX + "applications"] = stack_config(220)["applications"]
+        config[PREFIX + "services"] = stack_config(1)["services"]
+
+    code, out, err = plan("--stack", "dev", "--now", DEV_NOW, "--project-dir", str(project(edit)))
+    assert (code, out) == (1, "")
+    assert "Pulumi.dev.yaml: the stack config takes 13" in err
+    assert "of the 131,057 bytes" in err
+    assert "'argument list too long' before the program starts" in err
+    assert "Split the applications across stacks" in err
+
+
+def test_a_config_near_the_limit_plans_with_a_warning(
+    plan: Plan, project: Callable[..., Path]
+) -> None:
+    def edit(config: dict[str, Any]) -> None:
+        config["padding:blob"] = "x" * 110_000  # another namespace: never read offline
+
+    code, out, err = plan("--stack", "dev", "--now", DEV_NOW, "--project-dir", str(project(edit)))
+    assert code == 0, err
+    assert re.search(r"the stack config takes [\d,]+ of the 131,057 bytes \(8\d%\)", out + err)
+
+
+def test_the_dev_stack_is_far_from_the_config_limit(plan: Plan) -> None:
+    code, out, err = plan("--stack", "dev", "--now", DEV_NOW)
+    assert code == 0
+    assert "PULUMI_CONFIG" not in out + err
