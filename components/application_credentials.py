@@ -10,6 +10,7 @@ from components.certificates import CertificateInfo
 from components.clock import rfc3339
 from components.config import FederatedCredential
 from components.parent import FORMER_CREDENTIALS, Parent
+from components.provider_resources import APPLICATION_CERTIFICATE, FEDERATED_CREDENTIAL
 from components.secrecy import secret_if
 
 
@@ -24,15 +25,16 @@ def application_credentials(
     own, as Entra requires) and one federated identity credential per entry."""
     name, secret = parent.name, parent.secret
     for key, cert in certificates.items():
+        cert_name = f"{name}-cert-{key}"
         azuread.ApplicationCertificate(
-            f"{name}-cert-{key}",
+            cert_name,
             application_id=application_id,
             type="AsymmetricX509Cert",
             encoding="pem",
             value=secret_if(cert.pem, secret),
             start_date=secret_if(rfc3339(cert.not_before), secret),
             end_date=secret_if(rfc3339(cert.not_after), secret),
-            opts=parent.options(FORMER_CREDENTIALS),
+            opts=parent.options(FORMER_CREDENTIALS, APPLICATION_CERTIFICATE, cert_name),
         )
     for key, cred in federated_credentials.items():
         _federated(parent, key, cred, application_id)
@@ -48,8 +50,9 @@ def _federated(
     # (a new subject under the same key gets a new URN and a name that does not collide).
     name, secret = parent.name, parent.secret
     digest = federated_digest(cred.issuer, cred.subject)
+    credential_name = f"{name}-fic-{digest}"
     azuread.ApplicationFederatedIdentityCredential(
-        f"{name}-fic-{digest}",
+        credential_name,
         application_id=application_id,
         display_name=secret_if(f"{key}-{digest}", secret),
         description=secret_if(cred.description, secret) if cred.description else None,
@@ -59,7 +62,11 @@ def _federated(
         # Stacks deployed before this naming keep their credentials: the old URN (the key's
         # name) maps onto the new one, whose new name then replaces it once.
         opts=parent.options(
-            FORMER_CREDENTIALS, former_names=(f"{name}-fic-{key}",), delete_before_replace=True
+            FORMER_CREDENTIALS,
+            FEDERATED_CREDENTIAL,
+            credential_name,
+            former_names=(f"{name}-fic-{key}",),
+            delete_before_replace=True,
         ),
     )
 

@@ -4,6 +4,7 @@ import pulumi
 import pulumi_azuread as azuread
 
 from components.parent import FORMER_PLATFORMS, Parent
+from components.provider_resources import FALLBACK_PUBLIC_CLIENT, REDIRECT_URIS
 from components.secrecy import secret_if
 
 
@@ -21,20 +22,26 @@ def authentication_platforms(
     # A toggle replaces it (`enabled` forces a new resource) and its ID is fixed per app,
     # while its delete sets the flag to null: created before the old one is deleted, the
     # new value would be cleared again at once. Deleting first ends in the configured value.
+    flag_name = f"{name}-public-client-flows"
     azuread.ApplicationFallbackPublicClient(
-        f"{name}-public-client-flows",
+        flag_name,
         application_id=application_id,
         enabled=secret_if(public_client_flows, secret),
-        opts=parent.options(FORMER_PLATFORMS, delete_before_replace=True),
+        opts=parent.options(
+            FORMER_PLATFORMS, FALLBACK_PUBLIC_CLIENT, flag_name, delete_before_replace=True
+        ),
     )
     for kind, uris in redirect_uris.items():
+        uris_name = f"{name}-redirect-{kind.lower()}"
         azuread.ApplicationRedirectUris(
-            f"{name}-redirect-{kind.lower()}",
+            uris_name,
             application_id=application_id,
             type=kind,
             redirect_uris=secret_if(list(uris), secret),
             opts=parent.options(
                 FORMER_PLATFORMS,
+                REDIRECT_URIS,
+                uris_name,
                 import_id=parent.adoption.platform(kind) if parent.adoption else None,
             ),
         )

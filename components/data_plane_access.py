@@ -7,6 +7,7 @@ from components import healthcare
 from components.config import RoleGrant
 from components.healthcare import HealthcareResource
 from components.parent import FORMER_DATA_PLANE, Parent
+from components.provider_resources import ROLE_ASSIGNMENT
 from components.secrecy import secret_if
 
 
@@ -39,8 +40,9 @@ def data_plane_access(
             if adopted
             else healthcare.role_assignment_name(stack, name, resource.resource_id, grant.role_guid)
         )
+        resource_name = f"{name}-{grant.service}-{_slug(grant.role_name)}"
         authorization.RoleAssignment(
-            f"{name}-{grant.service}-{_slug(grant.role_name)}",
+            resource_name,
             scope=secret_if(resource.resource_id, secret),
             principal_id=principal_id,
             # Stated, not looked up: ARM's lookup of a just-created principal fails
@@ -53,5 +55,10 @@ def data_plane_access(
             description=secret_if(
                 f"healthcare-clients: {name} holds {grant.role_name} on {grant.service}", secret
             ),
-            opts=parent.options(FORMER_DATA_PLANE, import_id=adopted[1] if adopted else None),
+            opts=parent.options(
+                FORMER_DATA_PLANE,
+                ROLE_ASSIGNMENT,
+                resource_name,
+                import_id=adopted[1] if adopted else None,
+            ),
         )

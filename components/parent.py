@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import pulumi
 
+from components.provider_resources import ResourceType
+
 if TYPE_CHECKING:
     from components.adoption import Adoption
 
@@ -39,24 +41,21 @@ class Parent:
     adoption: "Adoption | None" = None
     component_type: str = "healthcare-clients:index:ClientApplication"
 
-    def formerly_under(self, component_type: str, name: str | None = None) -> pulumi.Alias:
-        """The alias of a resource that sat in the former child component of this type,
-        under ``name`` or, by default, under its current name."""
-        # Written out rather than built with pulumi.create_urn, which would make an Output
-        # (and asyncio tasks) per alias: at 50 applications that was a tenth of the
-        # program's time under the engine (bench/results.md). A ClientApplication is a child
-        # of the stack, whose type is not part of its children's URNs.
-        old_parent = (
-            f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::"
-            f"{self.component_type}${component_type}::{self.name}"
-        )
-        if name is None:  # left out, not None: the SDK reads None as "no name"
-            return pulumi.Alias(parent=old_parent)
-        return pulumi.Alias(name=name, parent=old_parent)
+    def formerly_under(self, component_type: str, resource: ResourceType, name: str) -> str:
+        """The URN a resource named ``name`` had in the former child component of this type."""
+        # A URN string, not pulumi.Alias(parent=...): the SDK turns every Alias into Outputs,
+        # an apply and a create_urn per resource, which cost a tenth of the program's time
+        # under the engine at 50 applications (bench/notes-engine.md); a string is sent as
+        # it is. A ClientApplication is a child of the stack, whose type is not part of its
+        # children's URNs.
+        types = f"{self.component_type}${component_type}${resource.token}"
+        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{types}::{name}"
 
     def options(  # noqa: PLR0913 (each a Pulumi resource option, by its own name)
         self,
         former_component: str,
+        resource: ResourceType,
+        name: str,
         *,
         former_names: tuple[str, ...] = (),
         delete_before_replace: bool | None = None,
@@ -64,11 +63,12 @@ class Parent:
         protect: bool | None = None,
         import_id: str | None = None,
     ) -> pulumi.ResourceOptions:
-        """``parent=`` this application, an alias to the resource's former parent (and one
-        per earlier name under it), and the options given (``import_id``: the part of an
-        adopted registration this resource takes over)."""
-        aliases = [self.formerly_under(former_component)]
-        aliases += [self.formerly_under(former_component, name) for name in former_names]
+        """``parent=`` this application, an alias to the URN the resource of this type and
+        name had under its former parent (and one per earlier name there), and the options
+        given (``import_id``: the part of an adopted registration this resource takes over)."""
+        aliases: list[pulumi.Input[str | pulumi.Alias]] = [
+            self.formerly_under(former_component, resource, old) for old in (name, *former_names)
+        ]
         return pulumi.ResourceOptions(
             parent=self.component,
             aliases=aliases,

@@ -11,6 +11,7 @@ import pulumi_azuread as azuread
 from components.clock import rfc3339
 from components.config import KeyVaultSettings, SecretSettings
 from components.parent import FORMER_ROTATING_SECRET, Parent
+from components.provider_resources import APPLICATION_PASSWORD, KEY_VAULT_SECRET
 from components.rotation import SlotState
 from components.secrecy import secret_if
 
@@ -64,18 +65,28 @@ def rotating_client_secret(
     registered as secret when those are.
     """
     name, secret = parent.name, parent.secret
+
     # A replaced or removed password leaves the stack but stays in Entra until its own end
     # date: create-before-delete protects one slot, not the pair, and a stack left idle
     # for two periods, or a new expiresIn or rotateEvery, replaces both slots in one run.
     # Revoking a password before its end is an explicit act (README, "Revoking a secret").
     # Never protected either: a protected password could not be replaced, so never rotate.
-    released = parent.options(FORMER_ROTATING_SECRET, retain_on_delete=True, protect=False)
+    def released(password_name: str) -> pulumi.ResourceOptions:
+        return parent.options(
+            FORMER_ROTATING_SECRET,
+            APPLICATION_PASSWORD,
+            password_name,
+            retain_on_delete=True,
+            protect=False,
+        )
+
     slots: list[tuple[SlotState | None, azuread.ApplicationPassword]] = []
     if settings.mode == "overlap":
         policy = settings.policy()
         for state in policy.slots(now):
+            password_name = f"{name}-secret-{state.slot}"
             password = azuread.ApplicationPassword(
-                f"{name}-secret-{state.slot}",
+                password_name,
                 application_id=application_id,
                 display_name=secret_if(
                     f"healthcare-clients slot {state.slot}, generation {state.generation}", secret
@@ -90,7 +101,7 @@ def rotating_client_secret(
                     },
                     secret,
                 ),
-                opts=released,
+                opts=released(password_name),
             )
             slots.append((state, password))
         active_state = policy.active(now)
@@ -104,7 +115,7 @@ def rotating_client_secret(
             display_name="healthcare-clients fixed dates",
             start_date=secret_if(rfc3339(settings.start), secret),
             end_date=secret_if(rfc3339(settings.end), secret),
-            opts=released,
+            opts=released(f"{name}-secret"),
         )
         slots.append((None, active))
         end_date = settings.end
@@ -140,8 +151,9 @@ def key_vault_delivery(
     from pulumi_azure_native import keyvault
 
     name, secret = parent.name, parent.secret
+    secret_resource, id_resource = f"{name}-vault-client-secret", f"{name}-vault-client-id"
     keyvault.Secret(
-        f"{name}-vault-client-secret",
+        secret_resource,
         resource_group_name=secret_if(vault.resource_group, secret),
         vault_name=secret_if(vault.vault_name, secret),
         secret_name=secret_if(vault.secret_name or f"{name}-client-secret", secret),
@@ -154,15 +166,15 @@ def key_vault_delivery(
                 enabled=True, expires=secret_if(int(client_secret.end_date.timestamp()), secret)
             ),
         ),
-        opts=parent.options(FORMER_ROTATING_SECRET),
+        opts=parent.options(FORMER_ROTATING_SECRET, KEY_VAULT_SECRET, secret_resource),
     )
     keyvault.Secret(
-        f"{name}-vault-client-id",
+        id_resource,
         resource_group_name=secret_if(vault.resource_group, secret),
         vault_name=secret_if(vault.vault_name, secret),
         secret_name=secret_if(vault.client_id_secret_name or f"{name}-client-id", secret),
         properties=keyvault.SecretPropertiesArgs(
             value=client_id, content_type="Entra application (client) ID"
         ),
-        opts=parent.options(FORMER_ROTATING_SECRET),
+        opts=parent.options(FORMER_ROTATING_SECRET, KEY_VAULT_SECRET, id_resource),
     )

@@ -45,7 +45,8 @@ class Registration:
     retain_on_delete: bool
     dependencies: tuple[str, ...]
     # Each alias as (name, parent URN); "" stands for the resource's current one.
-    aliases: tuple[tuple[str, str], ...] = ()
+    # URNs; an alias the program gave as a spec reads "<parent URN>::<name>".
+    aliases: tuple[str, ...] = ()
     import_id: str | None = None  # the `import` option: the existing resource it takes over
     id: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
@@ -114,7 +115,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 retain_on_delete=bool(request.retainOnDelete),
                 import_id=request.importId or None,
-                aliases=tuple((alias.spec.name, alias.spec.parentUrn) for alias in request.aliases),
+                aliases=tuple(
+                    alias.urn or f"{alias.spec.parentUrn}::{alias.spec.name}"
+                    for alias in request.aliases
+                ),
                 dependencies=tuple(request.dependencies),
                 id=registered.id,
                 outputs=dict(registered.state),

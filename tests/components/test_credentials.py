@@ -218,11 +218,13 @@ def test_federated_credentials_survive_a_renamed_key_and_a_new_subject(run: Runn
     assert other.inputs["displayName"] != old.inputs["displayName"]
     # Stacks deployed with key-based URNs map them onto the new ones, and stacks deployed
     # with the former ApplicationCredentials component keep theirs (components/parent.py).
-    former = "healthcare-clients:index:ClientApplication$healthcare-clients:index:ApplicationCredentials::ci"
-    assert [(name, parent.endswith(former)) for name, parent in old.aliases] == [
-        ("", True),
-        ("ci-fic-deploy", True),
-    ]
+    former = (
+        "urn:pulumi:dev::healthcare-clients::healthcare-clients:index:ClientApplication"
+        "$healthcare-clients:index:ApplicationCredentials"
+        "$azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
+    )
+    digest = old.name.removeprefix("ci-fic-")
+    assert old.aliases == (f"{former}::ci-fic-{digest}", f"{former}::ci-fic-deploy")
 
 
 @pytest.mark.parametrize(
