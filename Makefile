@@ -67,20 +67,8 @@ workflows: $(DEV_STAMP)
 unit: $(DEV_STAMP)
 	$(BIN)/pytest -n 2 -q -m "not e2e"
 
-# The Pulumi CLI and the Python language host, built from their Go modules into .engine/bin
-# (engine/go.mod pins the version); nothing happens when they are built already or when a
-# pulumi on PATH is the same version or newer.
-engine: $(RUNTIME_STAMP)
-	$(BIN)/python -m testbed.engine build
-
-# End-to-end tests: `pulumi up/preview/refresh/destroy` under that engine, with provider
-# plugins backed by the fake tenant (testbed/plugin.py). No Azure.
-e2e: engine $(DEV_STAMP) $(POLICY_STAMP)
-	$(BIN)/pytest -n 2 -q -m e2e
-
-test: lint typecheck workflows unit e2e
-
-# The policy pack's virtualenv. policy/PulumiPolicy.yaml names `virtualenv: venv`, but the CLI
+# The policy pack's virtualenv, defined above every rule that needs it: make expands a rule's
+# prerequisites as it reads the rule. policy/PulumiPolicy.yaml names `virtualenv: venv`, but the CLI
 # loads a local --policy-pack path without an install step (pulumi/pulumi pkg/engine/update.go,
 # LoadLocalPolicyPackAnalyzers) and the Python language host runs the pack with
 # policy/venv/bin/python as it finds it (sdk/python/cmd/pulumi-language-python RunPlugin; the pip
@@ -100,6 +88,19 @@ $(POLICY_STAMP): policy/requirements.txt
 	@touch $@
 
 policy-venv: $(POLICY_STAMP)
+
+# The Pulumi CLI and the Python language host, built from their Go modules into .engine/bin
+# (engine/go.mod pins the version); nothing happens when they are built already or when a
+# pulumi on PATH is the same version or newer.
+engine: $(RUNTIME_STAMP)
+	$(BIN)/python -m testbed.engine build
+
+# End-to-end tests: `pulumi up/preview/refresh/destroy` under that engine, with provider
+# plugins backed by the fake tenant (testbed/plugin.py). No Azure.
+e2e: engine $(DEV_STAMP) $(POLICY_STAMP)
+	$(BIN)/pytest -n 2 -q -m e2e
+
+test: lint typecheck workflows unit e2e
 
 # Both run the policy pack, as the pipelines do. The program's own virtualenv is .venv
 # (Pulumi.yaml runtime.options.virtualenv), which $(RUNTIME_STAMP) creates.

@@ -2,6 +2,8 @@
 secrets in state and output, a no-change rerun, protect, and bad config at the CLI."""
 
 import json
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,23 @@ def test_up_builds_what_the_plan_shows_and_keeps_secrets_secret(
     for value in secrets.values():
         assert value not in text
     assert '"4dabf18193072939515e22adb298388d"' in state_text(workspace)  # encrypted secrets
+
+    # deploy.yml reads the non-secret outputs in a step that holds no passphrase.
+    env = {**os.environ, **workspace.env()}
+    del env["PULUMI_CONFIG_PASSPHRASE"]
+    read = subprocess.run(
+        [str(workspace.bin_dir / "pulumi"), "stack", "output", "--json", "--stack", "dev"],
+        cwd=workspace.project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert read.returncode == 0, read.stderr
+    printed = json.loads(read.stdout)
+    assert printed["applications"] == outputs["applications"].value
+    assert printed["clientSecrets"] == "[secret]"
 
 
 def test_a_rerun_at_the_same_clock_changes_nothing(
