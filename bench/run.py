@@ -441,6 +441,7 @@ def analyse(rows: dict[str, Any], sizes: Sequence[int], cold: dict[str, Any]) ->
             per = (b["wall"]["median"] - a["wall"]["median"]) / (b["custom"] - a["custom"])
             marginal[p].append({"from": lo, "to": hi, "ms_per_custom_resource": per * 1000})
     analysis["marginal"] = marginal
+    analysis["overhead"] = program_overhead(rows, sizes)
     invokes = {n: rows[f"ours/{n}"]["invokes"] - rows[f"ours/{n}"]["distinct_apis"] for n in sizes}
     analysis["invokes_minus_apis"] = invokes
     analysis["critical_paths"] = {n: rows[f"ours/{n}"]["critical_path"] for n in sizes}
@@ -450,6 +451,37 @@ def analyse(rows: dict[str, Any], sizes: Sequence[int], cold: dict[str, Any]) ->
             cold["ours"]["wall"]["median"] - cold["bare-native"]["wall"]["median"]
         )
     return analysis
+
+
+# The cheap regression check: what the program adds over the flat baseline per application,
+# in milliseconds of mock-runtime wall time. Six components per application cost ~27 ms;
+# one costs ~5 ms (notes.md). The bound sits between, so a layout or SDK change that adds
+# registrations per application shows as "no" (and `--check` exits 3).
+OVERHEAD_BOUND_MS = 12.0
+
+
+def program_overhead(rows: dict[str, Any], sizes: Sequence[int]) -> dict[str, Any]:
+    """ms per application that ours costs over the baseline.
+
+    From the two largest sizes: the difference of the two programs' marginal cost per added
+    application, so the fixed start-up costs of both cancel. With one size (``--quick``), the
+    difference of the totals over N, start-up included, labelled as such."""
+    if len(sizes) >= 2:
+        lo, hi = sizes[-2], sizes[-1]
+
+        def marginal(program: str) -> float:
+            a, b = rows[f"{program}/{lo}"], rows[f"{program}/{hi}"]
+            return float(b["wall"]["median"] - a["wall"]["median"]) / (hi - lo)
+
+        ms = (marginal("ours") - marginal("baseline")) * 1000
+        return {"ms_per_app": ms, "basis": f"marginal, N={lo} to {hi}", "checked": True}
+    (n,) = sizes
+    ms = (rows[f"ours/{n}"]["wall"]["median"] - rows[f"baseline/{n}"]["wall"]["median"]) / n
+    return {
+        "ms_per_app": ms * 1000,
+        "basis": f"totals at N={n}, start-up included",
+        "checked": False,
+    }
 
 
 def _fmt(value: float, digits: int = 2) -> str:
@@ -479,6 +511,15 @@ def _target_lines(analysis: dict[str, Any], sizes: Sequence[int]) -> list[str]:
             f"baseline {_fmt(s['baseline'])} ({(s['relative'] - 1) * 100:+.0f}%) "
             f"| {'yes' if within else 'no'} |"
         )
+    overhead = analysis.get("overhead")
+    if overhead:
+        ms = overhead["ms_per_app"]
+        met = "yes" if ms <= OVERHEAD_BOUND_MS else "no"
+        lines.append(
+            f"| program overhead <= {OVERHEAD_BOUND_MS:.0f} ms per application | "
+            f"{_fmt(ms, 1)} ms ({overhead['basis']}) | "
+            f"{met if overhead['checked'] else 'not checked (one size)'} |"
+        )
     inv = analysis["invokes_minus_apis"]
     constant = len(set(inv.values())) == 1
     lines.append(
@@ -499,6 +540,26 @@ def _target_lines(analysis: dict[str, Any], sizes: Sequence[int]) -> list[str]:
             f"| {'yes' if over <= 0.3 else 'no'} |"
         )
     return lines
+
+
+def _setup_lines(setup: dict[str, Any] | None) -> list[str]:
+    out = ["", "## Set-up time (fresh virtualenv from requirements.txt, each once)", ""]
+    if setup:
+        out += ["| tool | wall s |", "|---|---|"]
+        for label, v in setup["variants"].items():
+            out.append(f"| {label} | {_fmt(v['wall'], 1) if 'wall' in v else 'failed'} |")
+        before = setup["cache_before"]
+        out += [
+            "",
+            f"Cache state (measured, not assumed): pip cache {before['pip_cache_mib']} MiB at "
+            f"`{before['pip_cache']}`, uv cache {before['uv_cache_mib']} MiB at "
+            f"`{before['uv_cache']}` before the runs; after them uv's cache was "
+            f"{setup['cache_after']['uv_cache_mib']} MiB. See the notes for where each tool "
+            "fetched its packages from.",
+        ]
+    else:
+        out.append("Not measured in this run (`--no-setup` or `--quick`).")
+    return out
 
 
 def render_markdown(results: dict[str, Any]) -> str:
@@ -568,23 +629,7 @@ def render_markdown(results: dict[str, Any]) -> str:
             )
     else:
         out.append("Not measured in this run.")
-    setup = results.get("setup")
-    out += ["", "## Set-up time (fresh virtualenv from requirements.txt, each once)", ""]
-    if setup:
-        out += ["| tool | wall s |", "|---|---|"]
-        for label, v in setup["variants"].items():
-            out.append(f"| {label} | {_fmt(v['wall'], 1) if 'wall' in v else 'failed'} |")
-        before = setup["cache_before"]
-        out += [
-            "",
-            f"Cache state (measured, not assumed): pip cache {before['pip_cache_mib']} MiB at "
-            f"`{before['pip_cache']}`, uv cache {before['uv_cache_mib']} MiB at "
-            f"`{before['uv_cache']}` before the runs; after them uv's cache was "
-            f"{setup['cache_after']['uv_cache_mib']} MiB. See the notes for where each tool "
-            "fetched its packages from.",
-        ]
-    else:
-        out.append("Not measured in this run (`--no-setup` or `--quick`).")
+    out += _setup_lines(results.get("setup"))
     eq = results["equivalence"]
     out += [
         "",
@@ -601,38 +646,78 @@ def render_markdown(results: dict[str, Any]) -> str:
     ]
     if results.get("notes"):
         out += ["", "## Notes", "", *results["notes"]]
+    engine = results.get("engine_report")
+    if engine:
+        out += ["", engine.rstrip()]
     return "\n".join(out) + "\n"
 
 
-def plot(results: dict[str, Any], path: Path) -> None:
+def plot(results: dict[str, Any], path: Path, engine: dict[str, Any] | None = None) -> None:
+    """Time against N on the mock runtime and, when given, under the real engine."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    panels = 2 if engine else 1
+    fig, axes = plt.subplots(1, panels, figsize=(6.4 * panels, 4.2), squeeze=False)
+    ax = axes[0][0]
     sizes = results["sizes"]
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for program, marker in zip(PROGRAMS, ("o", "s"), strict=True):
-        med = [results["rows"][f"{program}/{n}"]["wall"]["median"] for n in sizes]
-        lo = [
-            m - results["rows"][f"{program}/{n}"]["wall"]["min"]
-            for n, m in zip(sizes, med, strict=True)
-        ]
-        hi = [
-            results["rows"][f"{program}/{n}"]["wall"]["max"] - m
-            for n, m in zip(sizes, med, strict=True)
-        ]
-        ax.errorbar(sizes, med, yerr=[lo, hi], marker=marker, capsize=3, label=program)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("applications (N)")
-    ax.set_ylabel("wall time of the program run, s (median, min-max)")
-    ax.set_title("healthcare-clients on the mock runtime")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+        rows = [results["rows"][f"{program}/{n}"]["wall"] for n in sizes]
+        _errorbar(ax, sizes, rows, program, marker=marker)
+    _decorate(ax, "healthcare-clients on the mock runtime", "wall time of the program run, s")
+    if engine:
+        ax = axes[0][1]
+        for operation, style in (("preview", "-"), ("rerun", ":")):
+            for program, marker in zip(PROGRAMS, ("o", "s"), strict=True):
+                cells = [engine["table"][f"{program}/{n}/{operation}"] for n in engine["sizes"]]
+                rows = [
+                    {"median": c["wall"], "min": c["spread"][0], "max": c["spread"][1]}
+                    for c in cells
+                ]
+                _errorbar(
+                    ax,
+                    engine["sizes"],
+                    rows,
+                    f"{program}, {operation}",
+                    marker=marker,
+                    linestyle=style,
+                )
+        _decorate(ax, "under the real engine (fake tenant)", "wall time of the pulumi command, s")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def _errorbar(
+    ax: Any, sizes: Sequence[int], rows: Sequence[dict[str, float]], label: str, **style: str
+) -> None:
+    medians = [r["median"] for r in rows]
+    below = [r["median"] - r["min"] for r in rows]
+    above = [r["max"] - r["median"] for r in rows]
+    ax.errorbar(sizes, medians, yerr=[below, above], capsize=3, label=label, **style)
+
+
+def _decorate(ax: Any, title: str, ylabel: str) -> None:
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("applications (N)")
+    ax.set_ylabel(f"{ylabel} (median, min-max)")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+
+
+def _engine_results(out_dir: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """The engine benchmark's figures (bench/engine.py) beside these, if it has run."""
+    data, report = out_dir / "results-engine.json", out_dir / "results-engine.md"
+    if not (data.exists() and report.exists()):
+        return None, None
+    text = report.read_text(encoding="utf-8")
+    # Without the generator's comment line: results.md says where each part comes from.
+    lines = [line for line in text.splitlines() if not line.startswith("<!--")]
+    return json.loads(data.read_text(encoding="utf-8")), "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 (the benchmark run, step by step, as the report describes it)
@@ -647,6 +732,11 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 (the benchm
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-start timings")
     parser.add_argument("--out", type=Path, help="where results.{md,json,png} go")
     parser.add_argument(
+        "--check",
+        action="store_true",
+        help=f"exit 3 if the program overhead exceeds {OVERHEAD_BOUND_MS:.0f} ms per application",
+    )
+    parser.add_argument(
         "--render", action="store_true", help="rewrite results.md/png from results.json + notes.md"
     )
     args = parser.parse_args(argv)
@@ -657,7 +747,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 (the benchm
         notes_file = BENCH / "notes.md"
         if notes_file.exists():
             saved["notes"] = notes_file.read_text(encoding="utf-8").splitlines()
-        plot(saved, out_dir / "results.png")
+        engine, saved["engine_report"] = _engine_results(out_dir)
+        plot(saved, out_dir / "results.png", engine)
         (out_dir / "results.md").write_text(render_markdown(saved), encoding="utf-8")
         return 0
 
@@ -710,10 +801,24 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 (the benchm
     if not args.quick and notes_file.exists():
         results["notes"] = notes_file.read_text(encoding="utf-8").splitlines()
     (out_dir / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
-    plot(results, out_dir / "results.png")
+    engine, results["engine_report"] = _engine_results(out_dir)
+    plot(results, out_dir / "results.png", engine)
     (out_dir / "results.md").write_text(render_markdown(results), encoding="utf-8")
     log(f"wrote {out_dir}/results.md, results.json, results.png in {results['elapsed_s']:.0f} s")
-    return 0 if equivalence["same_resources"] else 1
+    return _exit_code(results, check=args.check, log=log)
+
+
+def _exit_code(results: dict[str, Any], *, check: bool, log: Any) -> int:
+    """1 if the two programs stopped registering the same resources (the comparison is void),
+    3 with ``--check`` if the program overhead is over its bound, else 0."""
+    if not results["equivalence"]["same_resources"]:
+        return 1
+    overhead = results["analysis"]["overhead"]
+    log(f"program overhead: {overhead['ms_per_app']:.1f} ms per application ({overhead['basis']})")
+    if check and overhead["checked"] and overhead["ms_per_app"] > OVERHEAD_BOUND_MS:
+        log(f"over the bound of {OVERHEAD_BOUND_MS:.0f} ms per application")
+        return 3
+    return 0
 
 
 if __name__ == "__main__":

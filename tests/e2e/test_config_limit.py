@@ -39,9 +39,9 @@ def write_padded(workspace: EngineWorkspace, config: dict[str, Any], size: int) 
 
 
 def plan(workspace: EngineWorkspace) -> subprocess.CompletedProcess[str]:
+    command = ["-m", "tools.plan", "--stack", "dev", "--now", DEV_NOW, "--no-color"]
     return subprocess.run(
-        [sys.executable, "-m", "tools.plan", "--stack", "dev", "--now", DEV_NOW]
-        + ["--project-dir", str(workspace.project), "--no-color"],
+        [sys.executable, *command, "--project-dir", str(workspace.project)],
         cwd=Path(__file__).resolve().parents[2],
         capture_output=True,
         text=True,
