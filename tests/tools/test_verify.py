@@ -277,6 +277,25 @@ def test_a_secret_entra_never_accepts_fails_after_a_minute_with_the_fix(
     assert cloud.health.requests == []  # no token, no call
 
 
+def test_a_refused_secret_is_waited_for_once_per_app_not_once_per_service(
+    cloud: LoopbackCloud,
+) -> None:
+    services = Services(cloud)
+    roles = {services.fhir_audience: ("FHIR Data Reader",)}
+    app = _backend(cloud, services, roles)
+    outputs = {"fhir": services.outputs["fhir"], "dicom": services.outputs["dicom"]}
+    doc = _doc(cloud, {"backend": (app, outputs, "an-unknown-secret")})
+
+    rc, out, _ = _verify(cloud, doc)
+
+    assert rc == 1
+    assert sum(cloud.clock.sleeps) == 60.0  # not 120: DICOM asks once and reports at once
+    assert "AADSTS7000215 (13 tries)" in _row(out, "backend", "fhir")
+    dicom = _row(out, "backend", "dicom")
+    assert "AADSTS7000215" in dicom and "tries" not in dicom  # one request, no wait
+    assert "Entra refused the same client secret: see the fhir row" in dicom
+
+
 def test_an_expired_secret_is_named_without_retrying(cloud: LoopbackCloud) -> None:
     services = Services(cloud)
     app = _backend(

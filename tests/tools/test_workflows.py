@@ -98,14 +98,32 @@ def test_checkouts_do_not_persist_credentials(wf: str, job_id: str, job: dict[st
 
 def test_ci_runs_make_test_on_push_and_pull_request() -> None:
     assert {"push", "pull_request"} <= set(_triggers("ci.yml"))
-    runs = [s.get("run") for s in _steps(ALL["ci.yml"]["jobs"]["test"])]
+    steps = _steps(ALL["ci.yml"]["jobs"]["test"])
+    runs = [s.get("run") for s in steps]
     assert "make test" in runs
+    # make test builds the engine for the end-to-end tests: Go as engine/go.mod pins it.
+    go = next(s for s in steps if str(s.get("uses", "")).startswith("actions/setup-go@"))
+    assert go["with"]["go-version-file"] == "engine/go.mod"
+    assert steps.index(go) < runs.index("make test")
 
 
 def test_deploy_runs_on_main_and_rotate_weekly_and_by_hand() -> None:
     assert _triggers("deploy.yml") == {"push": {"branches": ["main"]}}
     triggers = _triggers("rotate.yml")
     assert triggers["schedule"] and "workflow_dispatch" in triggers
+
+
+def test_deploy_verifies_every_client_after_up_and_fails_on_a_failed_row() -> None:
+    steps = _steps(ALL["deploy.yml"]["jobs"]["up"])
+    up = next(i for i, s in enumerate(steps) if _runs_pulumi(s, "up"))
+    verify = [i for i, s in enumerate(steps) if "-m tools.verify" in str(s.get("run", ""))]
+    assert len(verify) == 1 and verify[0] > up
+    step = steps[verify[0]]
+    # A failed row exits non-zero (tools/verify): the step must not swallow it.
+    assert not step.get("continue-on-error")
+    assert "|| true" not in step["run"]
+    assert "--stack" in step["run"]
+    assert "--json" not in step["run"] and "--show-secrets" not in step["run"]
 
 
 def test_rotate_runs_up_before_the_drift_check() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 import sys
 import time
@@ -30,6 +31,9 @@ class Clock:
 
     now: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+
+
+REFUSED_SECRET = f"AADSTS{tokens.NOT_YET_ACCEPTED}"  # the token code of a refused secret
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -146,6 +150,9 @@ class Checker:
         rows = []
         by_scope: dict[str, tokens.TokenResult] = {}
         app_hints = self.hints.get(app.name) if self.hints is not None else None
+        # One wait per app for a new secret: once Entra has refused it for the whole wait,
+        # another scope would only wait as long again (FHIR and DICOM: two minutes).
+        refused_for: str | None = None
         for service in app.services:
             result = by_scope.get(service.scope)
             if result is None:
@@ -156,7 +163,17 @@ class Checker:
                     session=self.session,
                     clock=self.clock.now,
                     sleep=self.clock.sleep,
+                    secret_wait=0.0 if refused_for else tokens.SECRET_WAIT,
                 )
+                if result.code == REFUSED_SECRET:
+                    if refused_for is None:
+                        refused_for = service.name
+                    else:
+                        result = dataclasses.replace(
+                            result,
+                            message=f"Entra refused the same client secret: see the "
+                            f"{refused_for} row (not waited for again)",
+                        )
                 by_scope[service.scope] = result
             if result.token is None:
                 rows.append(
