@@ -126,6 +126,19 @@ def test_deploy_verifies_every_client_after_up_and_fails_on_a_failed_row() -> No
     assert "--json" not in step["run"] and "--show-secrets" not in step["run"]
 
 
+@pytest.mark.parametrize(("wf", "job_id", "job"), _jobs(), ids=lambda v: str(v)[:20])
+def test_jobs_that_run_the_program_first_check_it_names_its_deployer(
+    wf: str, job_id: str, job: dict[str, Any]
+) -> None:
+    steps = _steps(job)
+    cli = [i for i, s in enumerate(steps) if _runs_pulumi(s, "preview") or _runs_pulumi(s, "up")]
+    if not cli:
+        return
+    guard = [i for i, s in enumerate(steps) if "-m tools.require_deployer" in str(s.get("run", ""))]
+    assert guard and guard[0] < cli[0], f"{wf}:{job_id}"
+    assert '--stack "$STACK"' in steps[guard[0]]["run"]
+
+
 def test_rotate_runs_up_before_the_drift_check() -> None:
     steps = _steps(ALL["rotate.yml"]["jobs"]["rotate"])
     up = next(i for i, s in enumerate(steps) if _runs_pulumi(s, "up"))
