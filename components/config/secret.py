@@ -69,7 +69,7 @@ def secret_rules(secret: SecretSettings, failed: frozenset[str], now: datetime) 
     custom = given(secret, "start") or given(secret, "end")
     mode = secret.rotation or ("none" if custom else "overlap")
     if mode == "none":
-        return _fixed_dates_rules(secret, failed, now)
+        return _fixed_dates_rules(secret, failed, now, implied=secret.rotation is None)
     if custom:
         return [
             (
@@ -84,10 +84,24 @@ def secret_rules(secret: SecretSettings, failed: frozenset[str], now: datetime) 
     return _overlap_rules(secret)
 
 
-def _fixed_dates_rules(secret: SecretSettings, failed: frozenset[str], now: datetime) -> list[Rule]:
+def _fixed_dates_rules(
+    secret: SecretSettings, failed: frozenset[str], now: datetime, *, implied: bool
+) -> list[Rule]:
     out: list[Rule] = []
     missing = [key for key in ("start", "end") if not given(secret, key)]
-    if missing:
+    if missing and implied:
+        # The user wrote one date and no mode: say why the other is wanted.
+        present = "end" if missing == ["start"] else "start"
+        out.append(
+            (
+                (),
+                Invalid(
+                    f"a custom {present} date means rotation: none, "
+                    f"which needs a custom {missing[0]} date too"
+                ),
+            )
+        )
+    elif missing:
         out.append(((), Invalid(f"rotation: none needs custom {' and '.join(missing)} date(s)")))
     if given(secret, "expires_in") or given(secret, "rotate_every"):
         out.append(

@@ -736,3 +736,20 @@ def test_load_settings_still_raises_without_the_tenant() -> None:
 def test_dev_stack_has_no_problem(dev_config: dict[str, Any]) -> None:
     raw = copy.deepcopy(dev_config)
     assert problems(raw) == []
+
+
+@pytest.mark.parametrize(
+    ("dates", "missing"),
+    [({"end": "2027-03-01"}, ("end", "start")), ({"start": "2026-11-01"}, ("start", "end"))],
+)
+def test_one_custom_date_implies_rotation_none_and_asks_for_the_other(
+    run: Runner, dev_config: dict[str, Any], dates: dict[str, str], missing: tuple[str, str]
+) -> None:
+    dev_config["applications"]["backend"]["secret"] = dates
+    given_key, missing_key = missing
+    message = run_error(run, dev_config)
+    assert message.splitlines()[:2] == [
+        "healthcare-clients: invalid configuration (1 problem):",
+        f"  - applications.backend.secret: a custom {given_key} date means rotation: none, "
+        f"which needs a custom {missing_key} date too",
+    ]
