@@ -8,7 +8,9 @@ from pulumi import automation as auto
 
 from components import provider_resources as types
 from testbed.engine import EngineWorkspace
-from tests.e2e.tenant_view import from_tenant
+from testbed.mockrun import run_program
+from tests.e2e.conftest import DEV_NOW
+from tests.e2e.tenant_view import from_plan, from_tenant
 
 pytestmark = pytest.mark.e2e
 
@@ -76,6 +78,9 @@ def test_toggles_uri_edits_and_credential_renames_end_as_configured(
     ]
     assert credential["subject"] == "repo:contoso/loader:ref:refs/heads/release"
     assert client_ids(stack) == before
+    # And the whole tenant is what the offline plan of the final config shows, not only
+    # the parts edited above.
+    assert from_tenant(workspace.tenant()) == from_plan(run_program(dev_config, now=DEV_NOW))
 
 
 def test_drift_is_found_by_the_refresh_check_and_undone_by_up(
@@ -93,6 +98,13 @@ def test_drift_is_found_by_the_refresh_check_and_undone_by_up(
     with pytest.raises(auto.CommandError) as error:
         stack.preview(refresh=True, expect_no_changes=True)
     assert "postman-secret-a" in str(error.value)
+    # rotate.yml tells drift from a failed check by the CLI's exit code: 7 is "the preview
+    # ran and proposed changes" (pkg/cmd/pulumi/cmd/exit_codes.go).
+    check = ("preview", "--refresh", "--expect-no-changes")
+    assert workspace.cli(*check, stack="dev").returncode == 7
+    workspace.extra_env["PULUMI_CONFIG_PASSPHRASE"] = "not the passphrase"
+    assert workspace.cli(*check, stack="dev").returncode not in (0, 7)  # could not run
+    del workspace.extra_env["PULUMI_CONFIG_PASSPHRASE"]
 
     stack.up(refresh=True)
     app = app_named(workspace, "Healthcare APIs - Postman")

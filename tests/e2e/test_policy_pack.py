@@ -52,3 +52,29 @@ def test_a_violation_of_a_mandatory_rule_stops_the_preview_and_names_the_rule(
     assert "entra-password-max-lifetime" in message
     assert "mandatory" in message
     assert workspace.tenant()["log"] == []
+
+
+def test_a_program_that_grants_a_privileged_role_is_stopped_by_the_pack(
+    tmp_path: Path, engine_bin: Path, policy_pack: Path
+) -> None:
+    # A pull request that changes the program rather than the config: the program's own
+    # validation is bypassed, and the pack is what stands between it and the tenant.
+    program = Path(__file__).parent / "fixtures" / "privileged_program.py"
+    workspace = EngineWorkspace.create(
+        tmp_path / "ws", now="2026-11-27T09:00:00+00:00", bin_dir=engine_bin, program=program
+    )
+    workspace.write_stack_file("dev", {})
+    workspace.cli("stack", "init", "dev", check=True)
+    result = workspace.cli(
+        "preview",
+        "--policy-pack",
+        str(policy_pack),
+        "--policy-pack-config",
+        str(policy_pack / "config.json"),
+        stack="dev",
+        merged=True,
+    )
+    assert result.returncode != 0
+    assert "healthcare-role-assignment-no-privileged-role" in result.stdout
+    assert "mandatory" in result.stdout
+    assert workspace.tenant()["log"] == []
