@@ -47,7 +47,7 @@ APPLICATION_OWNER: Final = resource_types.APPLICATION_OWNER.token
 
 SINGLE_TENANT: Final = "entra-single-tenant-audience"
 NO_IMPLICIT_GRANT: Final = "entra-no-implicit-grant"
-PASSWORD_LIFETIME: Final = "entra-password-max-lifetime"  # noqa: S105
+PASSWORD_LIFETIME: Final = "entra-password-max-lifetime"  # noqa: S105 (a policy name, not a password)
 NO_LEGACY_APPLICATION: Final = "entra-no-legacy-application"
 REDIRECT_URIS: Final = "entra-redirect-uris-https-or-loopback"
 ROLE_ASSIGNMENT_SCOPE: Final = "healthcare-role-assignment-scope"
@@ -538,7 +538,7 @@ def validate_resources(
     clock: Callable[[], datetime] | None
     if isinstance(now, datetime):
         fixed = now
-        clock = lambda: fixed  # noqa: E731
+        clock = lambda: fixed  # noqa: E731 (a one-line clock, read where it is used)
     else:
         clock = now
     violations: list[tuple[str, str]] = []

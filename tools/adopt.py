@@ -24,6 +24,9 @@ certificates, which keep working until they expire or are revoked, beside the st
 two secret slots. It reads files only; it never calls Azure.
 
 Exit codes: 0 written, 2 a file cannot be read or is not the JSON the az commands print.
+
+Longer than 400 lines: reading each az payload, naming what it holds and writing the entry are
+one translation from Graph's shapes to this stack's; the parts share its small data types.
 """
 
 from __future__ import annotations

@@ -227,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
 
-    thumbprint = certificate.fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303
+    thumbprint = certificate.fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303 (Entra names a certificate by its SHA-1 thumbprint)
     print(f"Wrote {cert_file.as_posix()} (public certificate)")
     print(f"  and {key_file.as_posix()} (private key, mode 0600).")
     print(

@@ -67,7 +67,7 @@ def der_of(cert: x509.Certificate) -> bytes:
 
 
 def thumbprint_of(cert: x509.Certificate) -> str:
-    return cert.fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303
+    return cert.fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303 (Entra names a certificate by its SHA-1 thumbprint)
 
 
 def key_pem(

@@ -1,5 +1,8 @@
 """The rotating client secret on the mock runtime: the invariants of docs/design.md, "Rotation", as registered
-inputs, a three-year weekly simulation, secret-ness, rotation: none and Key Vault delivery."""
+inputs, a three-year weekly simulation, secret-ness, rotation: none and Key Vault delivery.
+
+Longer than 400 lines: one file for the one module's behaviour, sharing its fixtures; the pure
+arithmetic has its own tests in test_rotation.py."""
 
 import copy
 from collections.abc import Callable, Iterator
