@@ -4,6 +4,9 @@ Each class is one resource type of pulumi-azuread 6.11.1, written from its sourc
 terraform-provider-azuread v3.9.0 (``TF internal/services/applications/<file>``, cited per
 class) and from Microsoft Graph's documented behaviour. The program's own validation is
 never imported or restated here.
+
+Longer than 400 lines: one class per azuread resource that acts on the application object,
+kept together because they share that object's state and Graph's rules for it.
 """
 
 from __future__ import annotations
