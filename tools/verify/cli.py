@@ -7,7 +7,7 @@ import dataclasses
 import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -226,14 +226,19 @@ class Checker:
         return rows
 
 
-def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, clock: Clock) -> int:  # noqa: C901, PLR0912 (the command line: one branch per input source and option, in order)
+def _check_arguments(args: argparse.Namespace) -> None:
     if not args.stack and not args.stack_output:
         raise UsageError("name the stack with --stack NAME, or pass --stack-output FILE (or -)")
     if args.role_wait < 0:
         raise UsageError("--role-wait must be 0 or more seconds")
     if args.ca_bundle and not Path(args.ca_bundle).is_file():
         raise UsageError(f"the CA bundle {args.ca_bundle!r} is not a file")
-    certificates = _certificates(args)
+
+
+def _applications(
+    args: argparse.Namespace, stdin: TextIO, certificates: Mapping[str, tokens.Credential]
+) -> tuple[Sequence[Application], list[Application]]:
+    """Every application of the stack output, and those this run checks."""
     if args.stack_output:
         doc = read_output_file(args.stack_output, stdin)
     else:
@@ -248,17 +253,37 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, clock: Clock) -
             f"the client secrets are redacted ({REDACTED!r}): the stack output was read without "
             f"--show-secrets; run: {SHOW_SECRETS}"
         )
+    return every_app, apps
 
-    notes: list[str] = []
-    hints: dict[str, guidance.AppHints] | None = None
-    if args.stack:
-        hints, why_not = guidance.load_hints(args.stack, PROJECT_DIR)
-        if why_not:
-            notes.append(f"note: {why_not}")
-            hints = None
+
+def _hints(stack: str | None, notes: list[str]) -> dict[str, guidance.AppHints] | None:
+    """What the stack file says of each application, when the stack is named and readable."""
+    if not stack:
+        return None
+    hints, why_not = guidance.load_hints(stack, PROJECT_DIR)
+    if why_not:
+        notes.append(f"note: {why_not}")
+        return None
+    return hints
+
+
+def _secret_texts(
+    every_app: Sequence[Application], certificates: Mapping[str, tokens.CertificateCredential]
+) -> list[str]:
+    """Every text the output must never contain: client secrets and private key lines."""
     secrets: list[str] = [app.client_secret for app in every_app if app.client_secret]
     for cert in certificates.values():
         secrets += [line for line in cert.private_key_pem.splitlines() if "-----" not in line]
+    return secrets
+
+
+def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, clock: Clock) -> int:
+    _check_arguments(args)
+    certificates = _certificates(args)
+    every_app, apps = _applications(args, stdin, certificates)
+    notes: list[str] = []
+    hints = _hints(args.stack, notes)
+    secrets = _secret_texts(every_app, certificates)
 
     rows: list[report.Row] = []
     with net.Session(args.ca_bundle) as session:
