@@ -97,7 +97,7 @@ class AppRecord:
 @dataclass
 class ServiceRecord:
     name: str
-    kind: str  # fhir | dicom
+    kind: str  # fhir | api-for-fhir | dicom
     audience: str
     roles_visible_from: float = 0.0  # clock time; before it every role is refused (403)
 
@@ -401,10 +401,12 @@ class LoopbackHealthService(_Site):
         service = self.services.get(name)
         if service is None:
             return 404, {"error": "no such service"}, {}
-        if service.kind == "fhir" and rest == "metadata":
+        # Azure API for FHIR serves the same FHIR REST API (and data roles) as the FHIR service.
+        fhir = service.kind in ("fhir", "api-for-fhir")
+        if fhir and rest == "metadata":
             # The capability statement is anonymous on the real services too.
             return 200, {"resourceType": "CapabilityStatement", "fhirVersion": "4.0.1"}, {}
-        if service.kind == "fhir" and rest == "Patient":
+        if fhir and rest == "Patient":
             denied = self._authorize(service, request.headers.get("Authorization"))
             if denied is not None:
                 return denied

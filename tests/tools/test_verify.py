@@ -206,6 +206,28 @@ def test_missing_data_role_is_a_403_row_naming_the_role_to_add(cloud: LoopbackCl
     assert "0 ok, 2 failed" in out
 
 
+@pytest.mark.parametrize("roles", [("FHIR Data Reader",), ()])
+def test_azure_api_for_fhir_is_checked_like_a_fhir_service(
+    cloud: LoopbackCloud, roles: tuple[str, ...]
+) -> None:
+    # Azure API for FHIR: its own URL is the audience, and it takes the FHIR data roles.
+    url = f"{cloud.health.base_url}/legacy"
+    cloud.add_service(ServiceRecord("legacy", "api-for-fhir", url))
+    app = cloud.authority.register(AppRecord(BACKEND_ID, secret=SECRET, roles={url: roles}))
+    doc = _doc(cloud, {"backend": (app, {"legacy": ("api-for-fhir", url, url)}, SECRET)})
+    rc, out, err = _verify(cloud, doc)
+
+    row = _row(out, "backend", "legacy")
+    assert url in row  # the audience it asked a token for
+    if roles:
+        assert rc == 0, out + err
+        assert "/metadata 200, /Patient 200" in row
+        assert ("/legacy/Patient?_count=1", 200) in cloud.health.requests
+    else:
+        assert rc == 1
+        assert "add `roles.legacy: [FHIR Data Reader]` to applications.backend" in row
+
+
 def test_role_wait_retries_a_403_until_the_assignment_reaches_the_service(
     cloud: LoopbackCloud,
 ) -> None:
