@@ -223,6 +223,34 @@ def test_faults_fail_the_nth_operation_and_are_logged() -> None:
     ]
 
 
+def test_failed_updates_and_deletes_change_nothing_and_are_logged() -> None:
+    t = tenant()
+    token = types.APPLICATION_REGISTRATION.token
+    app_id = registration(t, "one")
+    before = t.read(token, app_id, {})
+    assert before is not None
+    t.arm_fault("update", token)
+    t.arm_fault("delete", token)
+    renamed = {**before, "displayName": "renamed"}
+    with pytest.raises(ProviderError, match="update one: .*injected fault"):
+        t.update(token, "one", app_id, before, renamed)
+    assert t.read(token, app_id, {}) == before
+    with pytest.raises(ProviderError, match="delete one: .*injected fault"):
+        t.delete(token, "one", app_id, before)
+    assert t.read(token, app_id, {}) == before
+    # Armed once each: the retry goes through.
+    t.update(token, "one", app_id, before, renamed)
+    t.delete(token, "one", app_id, renamed)
+    assert t.read(token, app_id, {}) is None
+    assert [e["operation"] for e in t.state["log"]] == [
+        "create",
+        "update-failed",
+        "delete-failed",
+        "update",
+        "delete",
+    ]
+
+
 def test_a_redirect_uri_belongs_to_one_platform_of_an_application() -> None:
     t = tenant()
     app_id = registration(t)
