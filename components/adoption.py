@@ -123,7 +123,7 @@ def check_adoption(
         Problem(
             path,
             f"the entry does not match the registration it adopts ({live.client_id}): {what}. "
-            "Regenerate the entry with `python -m tools.adopt` (README, 'Already registered in "
+            "Regenerate the entry with `.venv/bin/python -m tools.adopt` (README, 'Already registered in "
             "the portal?'), adopt it unchanged, and make your edits in a second `pulumi up`.",
         )
     ]

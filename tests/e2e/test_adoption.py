@@ -127,6 +127,6 @@ def test_an_entry_that_does_not_match_the_registration_is_refused_with_the_diffe
         in message
     )
     assert "publicClientFlows is False here and True in Entra" in message
-    assert "Regenerate the entry with `python -m tools.adopt`" in message
+    assert "Regenerate the entry with `.venv/bin/python -m tools.adopt`" in message
     assert "Traceback" not in message
     assert workspace.tenant() == before

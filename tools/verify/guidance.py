@@ -115,7 +115,7 @@ def public_client_steps(app: Application, hints: AppHints | None) -> str:
     return "\n".join(
         [
             "check a user's sign-in in Postman:",
-            f"    1. pulumi stack output --json | python -m tools.clientfiles postman --app "
+            f"    1. pulumi stack output --json | .venv/bin/python -m tools.clientfiles postman --app "
             f"{app.name}   (writes {app.name}.postman_environment.json, without the secret)",
             f'    2. Postman: Import that file, select the environment "{app.name} - {fhir.name}" '
             "and Microsoft's FHIR Postman collection.",
