@@ -12,11 +12,11 @@ from testbed import portal
 from testbed.fake_tenant import FakeTenant
 from testbed.first_party import HEALTHCARE_APIS
 from testbed.mockrun import MockRun
-from tests.conftest import Runner
+from tests.conftest import SUBSCRIPTION, Runner
 
 SCOPE = "db75143a-8f20-4238-9450-8b73ef4992f4"  # user_impersonation of the FHIR API
 FHIR = (
-    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-health"
+    f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-health"
     "/providers/Microsoft.HealthcareApis/workspaces/wsone/fhirservices/fhirone"
 )
 READER = "4c8d0bbc-75d3-4935-991f-5f3c56d81508"

@@ -17,7 +17,7 @@ from testbed.fake_tenant import (
     well_known_service_principals,
 )
 from testbed.mockrun import MockRun, Registration
-from tests.conftest import Runner
+from tests.conftest import SUBSCRIPTION, Runner
 
 HEALTHCARE = "4f6778d8-5aef-43dc-a1ff-b073724b9495"
 DICOM = "75e725bf-66ce-4cea-9b9a-5c4caae57f33"
@@ -170,7 +170,7 @@ def test_keys_naming_the_same_api_are_merged(run: Runner, dev_config: dict[str, 
     )
     config["services"]["legacy"] = {
         "kind": "api-for-fhir",
-        "resourceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-health-example/providers/Microsoft.HealthcareApis/services/legacyfhir",
+        "resourceId": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-health-example/providers/Microsoft.HealthcareApis/services/legacyfhir",
     }
     result = run(config)
     (access,) = children(result, API_ACCESS, "client")

@@ -24,13 +24,13 @@ from tests.components.test_rotation import (
     simulation_record,
     write_figures,
 )
-from tests.conftest import DEV_NOW
+from tests.conftest import DEV_NOW, SUBSCRIPTION
 
 Runner = Callable[..., MockRun]
 PASSWORD = "azuread:index/applicationPassword:ApplicationPassword"
 VAULT_SECRET = "azure-native:keyvault:Secret"
 KEY_VAULT_ID = (
-    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets"
+    f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-secrets"
     "/providers/Microsoft.KeyVault/vaults/kv-healthcare"
 )
 # 2026-11-27 lies in generation 11 of the default 6-month policy (90-day periods).
@@ -337,7 +337,7 @@ def test_rotation_none_is_one_password_with_the_given_dates(run: Runner) -> None
 
 def test_rotation_none_warns_within_30_days(run: Runner) -> None:
     config = one_app({"rotation": "none", "start": "2026-06-01", "end": "2026-12-20"})
-    result = run(config, now="2026-11-27T09:00:00Z")
+    result = run(config, now=DEV_NOW)
     warnings = [m for level, m in result.logs if level == "warning"]
     assert len(warnings) == 1
     assert warnings[0].startswith("applications.sim.secret:")
@@ -350,7 +350,7 @@ def test_rotation_none_warns_within_30_days(run: Runner) -> None:
 def test_rotation_none_fails_once_the_end_has_passed(run: Runner) -> None:
     config = one_app({"rotation": "none", "start": "2026-06-01", "end": "2026-11-20"})
     with pytest.raises(pulumi.RunError) as error:
-        run(config, now="2026-11-27T09:00:00Z")
+        run(config, now=DEV_NOW)
     message = str(error.value)
     assert "applications.sim.secret" in message
     assert "2026-11-20" in message and "'end'" in message

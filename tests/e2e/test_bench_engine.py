@@ -15,12 +15,15 @@ pytestmark = pytest.mark.e2e
 def test_the_engine_benchmark_reports_every_figure(tmp_path: Path, engine_bin: Path) -> None:
     assert (
         bench_engine.main(
-            ["--sizes", "1", "--repeats", "1", "--no-warm-up", "--out", str(tmp_path)]
+            [
+                *("--sizes", "1", "--repeats", "1", "--no-warm-up", "--out", str(tmp_path)),
+                *("--programs", *bench_engine.ALL_PROGRAMS),
+            ]
         )
         == 0
     )
     results = json.loads((tmp_path / "results-engine.json").read_text())
-    for program in bench_engine.PROGRAMS:
+    for program in bench_engine.ALL_PROGRAMS:
         for operation in bench_engine.OPERATIONS:
             row = results["table"][f"{program}/1/{operation}"]
             assert row["custom"] == 15  # the same resources for both programs
@@ -29,4 +32,7 @@ def test_the_engine_benchmark_reports_every_figure(tmp_path: Path, engine_bin: P
             assert row["calls"]["Check"] >= 15
     # One getClientConfig and one getServicePrincipal per API, for any N.
     assert results["analysis"]["invokes"] == {"ours/1": 3, "baseline/1": 3}
-    assert "| 1 | preview | ours | 15 | 1 |" in (tmp_path / "results-engine.md").read_text()
+    report = (tmp_path / "results-engine.md").read_text()
+    assert "| 1 | preview | ours | 15 | 1 |" in report
+    assert "| 1 | preview | floor | 15 | 1 |" in report
+    assert set(results["analysis"]["floor_ratios"]) == {"1/preview", "1/up", "1/rerun"}

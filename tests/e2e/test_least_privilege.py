@@ -9,10 +9,10 @@ from pulumi import automation as auto
 
 from components import healthcare
 from testbed.engine import EngineWorkspace
+from tests.conftest import SUBSCRIPTION
 
 pytestmark = pytest.mark.e2e
 
-SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 VAULT = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-healthcare"
 DATA_ROLES = sorted(role.guid for role in healthcare.BUILT_IN_ROLES.values())
 

@@ -10,6 +10,7 @@ import pytest
 from components import provider_resources as types
 from components.rotation import EPOCH
 from testbed.engine import EngineWorkspace
+from tests.conftest import SUBSCRIPTION
 
 pytestmark = pytest.mark.e2e
 
@@ -17,7 +18,7 @@ PERIOD = timedelta(days=90)  # 6 months: lifetime 180 days, period 90 days
 # Ten days into generation 11 (2026-09-17 + 10 days).
 START = EPOCH + 11 * PERIOD + timedelta(days=10)
 SERVICE = (
-    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg"
+    f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg"
     "/providers/Microsoft.HealthcareApis/workspaces/wsone/fhirservices/fhirone"
 )
 

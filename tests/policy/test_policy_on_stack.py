@@ -3,7 +3,7 @@
 from typing import Any
 
 from policy.rules import validate_resources
-from tests.conftest import Runner
+from tests.conftest import NOW, Runner
 
 
 def _graph(result: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -16,9 +16,7 @@ def test_dev_stack_passes_every_mandatory_rule(run: Runner, dev_config: dict[str
 
 
 def result_now() -> Any:
-    from datetime import UTC, datetime
-
-    return datetime(2026, 11, 27, 9, tzinfo=UTC)
+    return NOW
 
 
 def test_a_bad_graph_trips_the_expected_rules(run: Runner, dev_config: dict[str, Any]) -> None:

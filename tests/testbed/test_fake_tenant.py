@@ -232,10 +232,10 @@ def test_failed_updates_and_deletes_change_nothing_and_are_logged() -> None:
     t.arm_fault("update", token)
     t.arm_fault("delete", token)
     renamed = {**before, "displayName": "renamed"}
-    with pytest.raises(ProviderError, match="update one: .*injected fault"):
+    with pytest.raises(ProviderError, match=r"update one: .*injected fault"):
         t.update(token, "one", app_id, before, renamed)
     assert t.read(token, app_id, {}) == before
-    with pytest.raises(ProviderError, match="delete one: .*injected fault"):
+    with pytest.raises(ProviderError, match=r"delete one: .*injected fault"):
         t.delete(token, "one", app_id, before)
     assert t.read(token, app_id, {}) == before
     # Armed once each: the retry goes through.

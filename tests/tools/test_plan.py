@@ -20,7 +20,7 @@ import yaml
 from bench.configs import stack_config
 from testbed.fake_tenant import FakeTenant
 from testbed.mockrun import PROJECT_DIR
-from tests.conftest import DEV_NOW
+from tests.conftest import DEV_NOW, SUBSCRIPTION
 from tools import plan as plan_tool
 from tools.offline_plan.diff import compare_values
 from tools.offline_plan.render import change_line
@@ -339,7 +339,7 @@ def test_nested_secret_inputs_are_redacted_in_place(
 
     def edit(config: dict[str, Any]) -> None:
         config[PREFIX + "applications"]["backend"]["keyVault"] = {
-            "id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-kv"
+            "id": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-kv"
             "/providers/Microsoft.KeyVault/vaults/kv-example"
         }
 

@@ -522,7 +522,9 @@ def test_an_app_without_a_secret_is_listed_with_how_to_check_it(cloud: LoopbackC
         f'az rest --method get --url "{services.outputs["fhir"][1]}/Patient?_count=1" '
         f'--resource "{services.fhir_audience}"' in out
     )
-    assert "pulumi stack output --json | .venv/bin/python -m tools.clientfiles postman --app ci" in out
+    assert (
+        "pulumi stack output --json | .venv/bin/python -m tools.clientfiles postman --app ci" in out
+    )
     assert cloud.authority.token_requests == {}
 
 
@@ -587,7 +589,10 @@ def test_dev_stack_public_client_gets_the_postman_steps(cloud: LoopbackCloud) ->
     assert rc == 0, out
     assert "3 ok, 0 failed, 0 not checked" in out
     assert "postman is a public client (publicClientFlows: true)" in out
-    assert "pulumi stack output --json | .venv/bin/python -m tools.clientfiles postman --app postman" in out
+    assert (
+        "pulumi stack output --json | .venv/bin/python -m tools.clientfiles postman --app postman"
+        in out
+    )
     assert 'select the environment "postman - fhir"' in out
     assert "Callback URL https://www.getpostman.com/oauth2/callback" in out
     assert "backend is a public client" not in out

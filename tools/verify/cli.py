@@ -21,7 +21,9 @@ from tools.verify import guidance, net, probe, report, tokens
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LEAK = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # what a shell reports for Ctrl-C
-SHOW_SECRETS = "pulumi stack output --json --show-secrets | .venv/bin/python -m tools.verify --stack-output -"
+SHOW_SECRETS = (
+    "pulumi stack output --json --show-secrets | .venv/bin/python -m tools.verify --stack-output -"
+)
 _CLI_ERROR = re.compile(r"^\s*error: (.+)$", re.M)
 
 

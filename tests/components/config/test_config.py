@@ -18,7 +18,7 @@ from components.config import load_settings
 from components.errors import ConfigError
 from testbed.fake_tenant import TOKEN_CLIENT_CONFIG, TOKEN_SERVICE_PRINCIPAL, FakeTenant
 from testbed.mockrun import run_program
-from tests.conftest import NOW, SUBSCRIPTION
+from tests.conftest import DEV_NOW, NOW, SUBSCRIPTION
 
 FHIR_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.HealthcareApis/workspaces/wsone/fhirservices/fhir1"
 DICOM_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.HealthcareApis/workspaces/wsone/dicomservices/dicom1"
@@ -421,7 +421,7 @@ def test_five_mistakes_are_reported_together_and_nothing_is_registered(
     broken["services"]["dicom"]["resourceId"] = "/subscriptions/nope"  # malformed ID
     tenant = FakeTenant()
     with pytest.raises(pulumi.RunError) as caught:
-        run_program(broken, now="2026-11-27T09:00:00Z", tenant=tenant)
+        run_program(broken, now=DEV_NOW, tenant=tenant)
     message = str(caught.value)
     for path in (
         "applications.postman.redirectUri:",
@@ -444,7 +444,7 @@ def test_cross_key_mistakes_are_reported_once_the_keys_parse(dev_config: dict[st
     dev_config["applications"]["backend"]["roles"]["fhir"] = ["FHIR Data Owner"]
     tenant = FakeTenant()
     with pytest.raises(pulumi.RunError) as caught:
-        run_program(dev_config, now="2026-11-27T09:00:00Z", tenant=tenant)
+        run_program(dev_config, now=DEV_NOW, tenant=tenant)
     assert "applications.backend.roles.fhir[0]:" in str(caught.value)
     assert "applications.postman.roles.dicom[0]:" in str(caught.value)
     assert tenant.applications == {}
