@@ -720,7 +720,7 @@ def _engine_results(out_dir: Path) -> tuple[dict[str, Any] | None, str | None]:
     return json.loads(data.read_text(encoding="utf-8")), "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 (the benchmark run, step by step, as the report describes it)
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--child", choices=("ours", "baseline", "equivalence", "cold"))
     parser.add_argument("--n", type=int, default=10)
@@ -739,53 +739,55 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 (the benchm
     parser.add_argument(
         "--render", action="store_true", help="rewrite results.md/png from results.json + notes.md"
     )
-    args = parser.parse_args(argv)
+    return parser
 
-    if args.render:
-        out_dir = args.out or BENCH
-        saved: dict[str, Any] = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
-        notes_file = BENCH / "notes.md"
-        if notes_file.exists():
-            saved["notes"] = notes_file.read_text(encoding="utf-8").splitlines()
-        engine, saved["engine_report"] = _engine_results(out_dir)
-        plot(saved, out_dir / "results.png", engine)
-        (out_dir / "results.md").write_text(render_markdown(saved), encoding="utf-8")
-        return 0
 
-    if args.child:
-        if args.child in ("ours", "baseline"):
-            data = child_program(args.child, args.n)
-        elif args.child == "equivalence":
-            data = child_equivalence(args.n)
-        else:
-            data = child_cold(args.kind)
-        print(json.dumps(data))
-        return 0
+def _write_report(results: dict[str, Any], out_dir: Path, *, with_notes: bool) -> None:
+    """results.md and the plot, with the hand-written notes and the engine figures beside."""
+    notes_file = BENCH / "notes.md"
+    if with_notes and notes_file.exists():
+        results["notes"] = notes_file.read_text(encoding="utf-8").splitlines()
+    engine, results["engine_report"] = _engine_results(out_dir)
+    plot(results, out_dir / "results.png", engine)
+    (out_dir / "results.md").write_text(render_markdown(results), encoding="utf-8")
 
+
+def _child(args: argparse.Namespace) -> int:
+    """One measurement in a fresh process; its figures go to stdout as JSON."""
+    if args.child in ("ours", "baseline"):
+        data = child_program(args.child, args.n)
+    elif args.child == "equivalence":
+        data = child_equivalence(args.n)
+    else:
+        data = child_cold(args.kind)
+    print(json.dumps(data))
+    return 0
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _measure(args: argparse.Namespace) -> dict[str, Any]:
+    """The whole run: equivalence, programs per size, cold start and set-up, as results.md
+    reports them."""
     sizes = sorted(set(args.sizes or ((1, 10) if args.quick else (1, 10, 100, 500))))
     repeats = args.repeats or (1 if args.quick else 3)
-    out_dir = args.out or (OUT / "quick" if args.quick else BENCH)
-    out_dir.mkdir(parents=True, exist_ok=True)
-
-    def log(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
     started = time.perf_counter()
-    log("equivalence check (N=10)")
+    _log("equivalence check (N=10)")
     equivalence, _ = _spawn(["--child", "equivalence", "--n", "10"])
-    log(f"  {equivalence}")
-    log(f"programs: sizes {sizes}, {repeats} repeat(s)")
-    rows = measure_programs(sizes, repeats, log)
+    _log(f"  {equivalence}")
+    _log(f"programs: sizes {sizes}, {repeats} repeat(s)")
+    rows = measure_programs(sizes, repeats, _log)
     cold: dict[str, Any] = {}
     if not args.no_cold:
-        log("cold start")
-        cold = measure_cold(max(repeats, 3) if not args.quick else 1, log)
+        _log("cold start")
+        cold = measure_cold(max(repeats, 3) if not args.quick else 1, _log)
     setup: dict[str, Any] = {}
     if not (args.quick or args.no_setup):
-        log("set-up time")
-        setup = measure_setup(log)
-
-    results: dict[str, Any] = {
+        _log("set-up time")
+        setup = measure_setup(_log)
+    return {
         "mode": "quick" if args.quick else "full",
         "sizes": sizes,
         "repeats": repeats,
@@ -797,15 +799,25 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 (the benchm
         "analysis": analyse(rows, sizes, cold),
         "elapsed_s": time.perf_counter() - started,
     }
-    notes_file = BENCH / "notes.md"
-    if not args.quick and notes_file.exists():
-        results["notes"] = notes_file.read_text(encoding="utf-8").splitlines()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.render:
+        out_dir = args.out or BENCH
+        saved: dict[str, Any] = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
+        _write_report(saved, out_dir, with_notes=True)
+        return 0
+    if args.child:
+        return _child(args)
+
+    out_dir = args.out or (OUT / "quick" if args.quick else BENCH)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = _measure(args)
     (out_dir / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
-    engine, results["engine_report"] = _engine_results(out_dir)
-    plot(results, out_dir / "results.png", engine)
-    (out_dir / "results.md").write_text(render_markdown(results), encoding="utf-8")
-    log(f"wrote {out_dir}/results.md, results.json, results.png in {results['elapsed_s']:.0f} s")
-    return _exit_code(results, check=args.check, log=log)
+    _write_report(results, out_dir, with_notes=not args.quick)
+    _log(f"wrote {out_dir}/results.md, results.json, results.png in {results['elapsed_s']:.0f} s")
+    return _exit_code(results, check=args.check, log=_log)
 
 
 def _exit_code(results: dict[str, Any], *, check: bool, log: Any) -> int:
