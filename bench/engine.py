@@ -42,6 +42,10 @@ from testbed.plugin import STATS_ENV
 
 SIZES = (1, 10, 50, 200)
 PROGRAMS = ("ours", "baseline")
+# The baseline with one bare component per application (bench/baseline.py): measured on
+# request (--programs), to tell the structure's cost under the engine from the program's.
+FLOOR = "floor"
+ALL_PROGRAMS = (*PROGRAMS, FLOOR)
 OPERATIONS = ("preview", "up", "rerun")
 PROBE = ROOT / "bench" / "probe"
 BASELINE = ROOT / "bench" / "baseline.py"
@@ -96,10 +100,11 @@ def measure_once(program: str, n: int, scratch: Path) -> dict[str, Any]:
     root = scratch / f"{program}-{n}"
     shutil.rmtree(root, ignore_errors=True)
     workspace = EngineWorkspace.create(
-        root, now=NOW, program=BASELINE if program == "baseline" else None
+        root, now=NOW, program=None if program == "ours" else BASELINE
     )
     workspace.write_stack_file("bench", stack_config(n))
     workspace.cli("stack", "init", "bench", check=True)
+    variant = {"HEALTHCARE_CLIENTS_BENCH_FLOOR": "1"} if program == FLOOR else {}
     results = {}
     for operation, args, env in (
         # As preview.yml and `make preview` run it (no per-step snapshot work: see README).
@@ -108,7 +113,7 @@ def measure_once(program: str, n: int, scratch: Path) -> dict[str, Any]:
         ("rerun", ["up", "--yes", "--suppress-outputs"], {}),
     ):
         before = os.times()
-        run = _cli(workspace, args, scratch, env)
+        run = _cli(workspace, args, scratch, {**env, **variant})
         after = os.times()
         # CPU of the whole tree: the CLI and every descendant it waited for.
         run["tree_cpu"] = (after.children_user - before.children_user) + (
@@ -128,7 +133,7 @@ def _median(values: Sequence[float]) -> float:
 def summarise(samples: list[dict[str, Any]]) -> dict[str, Any]:
     """Medians and spreads per (program, N, operation)."""
     table: dict[str, Any] = {}
-    for program in PROGRAMS:
+    for program in ALL_PROGRAMS:
         for n in sorted({s["n"] for s in samples}):
             runs = [s for s in samples if s["program"] == program and s["n"] == n]
             if not runs:
@@ -165,6 +170,12 @@ def analyse(table: dict[str, Any], sizes: Sequence[int]) -> dict[str, Any]:
         for op in OPERATIONS
         if f"ours/{n}/{op}" in table and f"baseline/{n}/{op}" in table
     }
+    floor_ratios = {
+        f"{n}/{op}": table[f"{FLOOR}/{n}/{op}"]["wall"] / table[f"baseline/{n}/{op}"]["wall"]
+        for n in sizes
+        for op in OPERATIONS
+        if f"{FLOOR}/{n}/{op}" in table and f"baseline/{n}/{op}" in table
+    }
     # Seconds per added application between consecutive sizes, for both programs: the
     # baseline's own curve says how much of any growth is the engine's.
     per_app: dict[str, float] = {}
@@ -183,7 +194,12 @@ def analyse(table: dict[str, Any], sizes: Sequence[int]) -> dict[str, Any]:
         for n in sizes
         if f"{p}/{n}/preview" in table
     }
-    return {"ratios": ratios, "per_app_seconds": per_app, "invokes": invokes}
+    return {
+        "ratios": ratios,
+        "floor_ratios": floor_ratios,
+        "per_app_seconds": per_app,
+        "invokes": invokes,
+    }
 
 
 def targets(analysis: dict[str, Any], sizes: Sequence[int]) -> list[dict[str, Any]]:
@@ -256,11 +272,16 @@ def render(results: dict[str, Any]) -> str:
     ]
     for n in results["sizes"]:
         for op in OPERATIONS:
-            for program in PROGRAMS:
+            for program in ALL_PROGRAMS:
                 row = table.get(f"{program}/{n}/{op}")
                 if row is None:
                     continue
-                ratio = analysis["ratios"].get(f"{n}/{op}") if program == "ours" else None
+                against_baseline = {"ours": "ratios", FLOOR: "floor_ratios"}.get(program)
+                ratio = (
+                    analysis.get(against_baseline, {}).get(f"{n}/{op}")
+                    if against_baseline
+                    else None
+                )
                 calls = sum(row["calls"].values()) / max(row["custom"], 1)
                 lines.append(
                     f"| {n} | {op} | {program} | {row['custom']} | {row['repeats']} | "
@@ -280,17 +301,21 @@ def render(results: dict[str, Any]) -> str:
 
 
 def _measure(
-    sizes: Sequence[int], repeats: int, warm_up: bool, journal: Path
+    sizes: Sequence[int],
+    repeats: int,
+    warm_up: bool,
+    journal: Path,
+    programs: Sequence[str] = PROGRAMS,
 ) -> list[dict[str, Any]]:
     """Every size in turn, its repeats together, so the small sizes are complete before
     the long N=200 deploys start."""
     samples = []
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as scratch:
-        for program in PROGRAMS if warm_up else ():
+        for program in programs if warm_up else ():
             measure_once(program, 1, Path(scratch))  # not recorded: fills the bytecode caches
         for n in sizes:
             for repeat in range(repeats):
-                for program in PROGRAMS:
+                for program in programs:
                     started = time.perf_counter()
                     sample = measure_once(program, n, Path(scratch))
                     samples.append(sample)
@@ -313,6 +338,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--programs",
+        nargs="+",
+        choices=ALL_PROGRAMS,
+        default=list(PROGRAMS),
+        help=f"add {FLOOR!r}: the baseline with one bare component per application",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench")
     parser.add_argument(
         "--no-warm-up",
@@ -345,7 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.sizes = sorted({s["n"] for s in samples})
     else:
         journal.write_text("", encoding="utf-8")
-        samples = _measure(args.sizes, args.repeats, args.warm_up, journal)
+        samples = _measure(args.sizes, args.repeats, args.warm_up, journal, args.programs)
     table = summarise(samples)
     version = subprocess.run(
         [str(engine / "pulumi"), "version"], capture_output=True, text=True, check=True
