@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from components import PROJECT, azure_roles, healthcare
+from components.config.checking import Findings
 from components.config.models import ExplicitPermissions
 from components.config.settings import ApiPermissionRequest, RoleGrant
-from components.errors import Plain
+from components.errors import Plain, Problem
 
 if TYPE_CHECKING:
     from components.config.application import AppCheck
@@ -26,7 +27,7 @@ class _Service:
     kind: str | None
 
 
-def role_grants(app: AppCheck) -> list[RoleGrant]:
+def role_grants(app: AppCheck) -> tuple[list[RoleGrant], Findings]:
     """Service names, role names or GUIDs, and the kind each role applies to.
 
     One grant per (service, role definition), the first spelling kept: a name and its GUID,
@@ -34,33 +35,43 @@ def role_grants(app: AppCheck) -> list[RoleGrant]:
     for equal slugs, in the URN.
     """
     grants: dict[tuple[str, str], RoleGrant] = {}
+    problems: list[Problem] = []
     roles = app.settings.roles
     declared = app.services.declared
     for service_name, role_names in roles.items():
         service_key = app.key(service_name, roles)
         if service_name not in declared:
             known = ", ".join(app.services_say.key(n, declared) for n in sorted(declared))
-            app.problem(
-                "roles",
-                service_key,
-                message=f"is not a service in {PROJECT}:services (known: {known or 'none declared'})",
+            problems.append(
+                app.problem(
+                    "roles",
+                    service_key,
+                    message=f"is not a service in {PROJECT}:services "
+                    f"(known: {known or 'none declared'})",
+                )
             )
             continue
         service = _Service(service_name, service_key, app.services.kinds.get(service_name))
         for index, role_name in enumerate(role_names):
             grant = _role(app, service, index, role_name)
-            if grant is not None:
+            if isinstance(grant, Problem):
+                problems.append(grant)
+            elif grant is not None:
                 grants.setdefault((service_name, grant.role_guid), grant)
-    return list(grants.values())
+    return list(grants.values()), Findings(tuple(problems))
 
 
-def _role(app: AppCheck, service: _Service, index: int, role_name: str) -> RoleGrant | None:
+def _role(
+    app: AppCheck, service: _Service, index: int, role_name: str
+) -> RoleGrant | Problem | None:
+    """The grant, or why there is none; None when the service's kind did not parse (the
+    problem is reported at the service)."""
     say, service_name, service_key, kind = app.say, service.name, service.key, service.kind
     if healthcare.is_guid(role_name):
         guid = role_name.lower()
         privileged = azure_roles.privileged_role(guid)
         if privileged is not None:
-            app.problem(
+            return app.problem(
                 "roles",
                 service_key,
                 index,
@@ -69,19 +80,17 @@ def _role(app: AppCheck, service: _Service, index: int, role_name: str) -> RoleG
                 "client application gets a data role (FHIR Data Reader ...) or a custom role "
                 "with data actions only",
             )
-            return None
         return RoleGrant(service_name, guid, guid)
     role = healthcare.find_built_in_role(role_name)
     if role is None:
         known = ", ".join(healthcare.BUILT_IN_ROLES)
-        app.problem(
+        return app.problem(
             "roles",
             service_key,
             index,
             message=f"{say.value(role_name)} is not a built-in role; known roles: {known}; or "
             "give a role definition GUID for a custom role",
         )
-        return None
     if kind is None:
         return None  # the service's kind did not parse; reported there
     if kind not in role.kinds:
@@ -98,35 +107,39 @@ def _role(app: AppCheck, service: _Service, index: int, role_name: str) -> RoleG
                 f"'{role.name}' does not apply to service '{service_name}' of kind {kind}; "
                 f"roles for {kind}: {fitting}"
             )
-        app.problem("roles", service_key, index, message=message)
-        return None
+        return app.problem("roles", service_key, index, message=message)
     return RoleGrant(service_name, role.name, role.guid)
 
 
-def permission_requests(app: AppCheck) -> list[ApiPermissionRequest]:
+def permission_requests(app: AppCheck) -> tuple[list[ApiPermissionRequest], Findings]:
     """API permissions: service name, well-known alias or raw app ID."""
     requests: list[ApiPermissionRequest] = []
+    problems: list[Problem] = []
     permissions = app.settings.api_permissions
     for key, spec in permissions.items():
         path = app.at("apiPermissions", app.key(key, permissions))
         api = _api_named(app, key, path)
+        if isinstance(api, Problem):
+            problems.append(api)
+            continue
         if api is None:
             continue
         app_id, service_key = api
-        names, scopes, roles = _permission_names(app, spec, path)
+        names, scopes, roles = _permission_names(spec)
+        if not (names or scopes or roles) and not _failed(spec):
+            problems.append(Problem(path, _nothing_listed(spec)))
         requests.append(
             ApiPermissionRequest(key, app_id, service_key, names, scopes, roles, path=path)
         )
+    warnings: tuple[str, ...] = ()
     if app.ok("admin_consent") and app.settings.admin_consent and not permissions:
-        app.run.warnings.append(
-            f"{app.at('adminConsent')}: true, but the app requests no apiPermissions"
-        )
-    return requests
+        warnings = (f"{app.at('adminConsent')}: true, but the app requests no apiPermissions",)
+    return requests, Findings(tuple(problems), warnings)
 
 
-def _api_named(app: AppCheck, key: str, path: str) -> tuple[str, str | None] | None:
+def _api_named(app: AppCheck, key: str, path: str) -> tuple[str, str | None] | Problem | None:
     """The app ID of the API an apiPermissions key names, and the service it names if it
-    names one; None when it names none (reported here) or a service whose kind did not parse
+    names one; a problem when it names none; None for a service whose kind did not parse
     (reported there)."""
     services = app.services
     if key in services.kinds:
@@ -144,23 +157,30 @@ def _api_named(app: AppCheck, key: str, path: str) -> tuple[str, str | None] | N
         options = sorted(set(services.declared) | set(healthcare.WELL_KNOWN_APIS))
         close = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-    app.run.problem(
+    return Problem(
         path, f"is not a service name, a well-known API ({known}) or an application ID{hint}"
     )
-    return None
 
 
 def _permission_names(
-    app: AppCheck, spec: ExplicitPermissions | tuple[str, ...], path: str
+    spec: ExplicitPermissions | tuple[str, ...],
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """(names, scopes, roles) of one entry: a list of names, or explicit scopes and roles."""
     if isinstance(spec, ExplicitPermissions):
         scopes = spec.scopes if "scopes" not in spec.failed_fields else ()
         roles = spec.roles if "roles" not in spec.failed_fields else ()
-        if not spec.failed_fields and not scopes and not roles:
-            app.run.problem(path, "lists no scopes or roles")
         return (), scopes, roles
-    names = tuple(spec)
-    if not names:
-        app.run.problem(path, "lists no permissions")
-    return names, (), ()
+    return tuple(spec), (), ()
+
+
+def _failed(spec: ExplicitPermissions | tuple[str, ...]) -> bool:
+    """Part of the entry did not parse (reported by the schema)."""
+    return isinstance(spec, ExplicitPermissions) and bool(spec.failed_fields)
+
+
+def _nothing_listed(spec: ExplicitPermissions | tuple[str, ...]) -> str:
+    return (
+        "lists no scopes or roles"
+        if isinstance(spec, ExplicitPermissions)
+        else "lists no permissions"
+    )

@@ -5,6 +5,7 @@ import types
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from components.certificates import CertificateError, CertificateInfo, load_certificate
@@ -12,7 +13,14 @@ from components.config import partial
 from components.config.access import permission_requests, role_grants
 from components.config.adoption import adoption_rules
 from components.config.base import NAME_RE, NAME_RULE
-from components.config.checking import DeclaredServices, Run, parse_entry, report_rules
+from components.config.checking import (
+    NOTHING,
+    DeclaredServices,
+    Findings,
+    Run,
+    parse_entry,
+    rule_problems,
+)
 from components.config.credentials import (
     FIC_NAME_RE,
     FIC_NAME_RULE,
@@ -60,24 +68,25 @@ def deployer_among_owners(
     ]
 
 
-@dataclass
+@dataclass(frozen=True)
 class AppCheck:
-    """The checks of one application, sharing its path and what may be shown."""
+    """What the checks of one application share: its path, what parsed, what may be shown,
+    and the project clock and directory. Each check returns its findings."""
 
     name: str
     path: str
     settings: ApplicationSettings
     services: DeclaredServices
-    run: Run
     say: Say
     services_say: Say
-    before: int = 0
+    now: datetime
+    base_dir: Path
 
     def at(self, *parts: str | int) -> str:
         return join_path(self.path, *parts)
 
-    def problem(self, *parts: str | int, message: str) -> None:
-        self.run.problem(self.at(*parts), message)
+    def problem(self, *parts: str | int, message: str) -> Problem:
+        return Problem(self.at(*parts), message)
 
     def key(self, name: object, siblings: Iterable[object]) -> str:
         return self.say.key(name, siblings)
@@ -99,26 +108,26 @@ def check_application(  # noqa: PLR0913 (the entry, where it is, and what it is 
     settings, whole = parse_entry(ApplicationSettings, entry, path, say, run)
     if settings is partial.MISSING:
         return None, None, []
-    app = AppCheck(name, path, settings, services, run, say, run.say("services"), len(run.problems))
+    app = AppCheck(name, path, settings, services, say, run.say("services"), run.now, run.base_dir)
     owners: tuple[str, ...] = settings.owners if app.ok("owners") else ()
-    run.problems += deployer_among_owners(path, owners, deployer, say)
-    _names_inside(app)
-    _federated(app)
-    if isinstance(settings.redirect_uris, RedirectUris):
-        report_rules(
-            app.at("redirectUris"),
-            redirect_rules(settings.redirect_uris, settings.redirect_uris.failed_fields),
-            say,
-            run,
-        )
-    _secret(app)
-    _adoption(app)
-    certificates = _certificates(app)
-    grants = role_grants(app)
-    requests = permission_requests(app)
+    findings = (
+        Findings(tuple(deployer_among_owners(path, owners, deployer, say)))
+        + _names_inside(app)
+        + _federated(app)
+        + _redirects(app)
+        + _secret(app)
+        + _adoption(app)
+    )
+    certificates, found = _certificates(app)
+    findings += found
+    grants, found = role_grants(app)
+    findings += found
+    requests, found = permission_requests(app)
+    findings += found
+    run.record(findings)
     vault_names = vault_secret_names(app)
     view = AppView(name, path, owners, tuple(requests), say)
-    if not whole or len(run.problems) > app.before:
+    if not whole or findings.problems:
         return view, None, vault_names
     return (
         view,
@@ -134,10 +143,17 @@ def check_application(  # noqa: PLR0913 (the entry, where it is, and what it is 
     )
 
 
-def _adoption(app: AppCheck) -> None:
+def _redirects(app: AppCheck) -> Findings:
+    uris = app.settings.redirect_uris
+    if not isinstance(uris, RedirectUris):
+        return NOTHING
+    return rule_problems(app.at("redirectUris"), redirect_rules(uris, uris.failed_fields), app.say)
+
+
+def _adoption(app: AppCheck) -> Findings:
     adopt = app.settings.adopt
     if not app.ok("adopt") or adopt is None:
-        return
+        return NOTHING
     settings = app.settings
     redirects = settings.redirect_uris
     platforms = (
@@ -162,89 +178,109 @@ def _adoption(app: AppCheck) -> None:
         else frozenset(adopt.api_access) | frozenset(adopt.grants),
         admin_consent=settings.admin_consent if app.ok("admin_consent") else True,
     )
-    report_rules(app.at("adopt"), rules, app.say, app.run)
+    return rule_problems(app.at("adopt"), rules, app.say)
 
 
-def _names_inside(app: AppCheck) -> None:
+def _names_inside(app: AppCheck) -> Findings:
     # Names inside the app become resource names too.
+    problems: list[Problem] = []
     certificates = app.settings.certificates
     for key in certificates:
         if not NAME_RE.fullmatch(key):
-            app.problem(
-                "certificates",
-                app.key(key, certificates),
-                message=f"name {app.say.value(key)} is not valid: {NAME_RULE}",
+            problems.append(
+                app.problem(
+                    "certificates",
+                    app.key(key, certificates),
+                    message=f"name {app.say.value(key)} is not valid: {NAME_RULE}",
+                )
             )
     credentials = app.settings.federated_credentials
     for key in credentials:
         if not FIC_NAME_RE.fullmatch(key):
-            app.problem(
-                "federatedCredentials",
-                app.key(key, credentials),
-                message=f"name {app.say.value(key)} is not valid: {FIC_NAME_RULE}",
+            problems.append(
+                app.problem(
+                    "federatedCredentials",
+                    app.key(key, credentials),
+                    message=f"name {app.say.value(key)} is not valid: {FIC_NAME_RULE}",
+                )
             )
+    return Findings(tuple(problems))
 
 
-def _federated(app: AppCheck) -> None:
+def _federated(app: AppCheck) -> Findings:
+    findings = NOTHING
     credentials = app.settings.federated_credentials
     folded: dict[str, str] = {}
     for key in credentials:
         if key.lower() in folded:
-            app.problem(
-                "federatedCredentials",
-                app.key(key, credentials),
-                message=f"duplicates {app.say.quoted_key(folded[key.lower()], credentials)} "
-                "(names are case-insensitive in Entra)",
+            findings += _one(
+                app.problem(
+                    "federatedCredentials",
+                    app.key(key, credentials),
+                    message=f"duplicates {app.say.quoted_key(folded[key.lower()], credentials)} "
+                    "(names are case-insensitive in Entra)",
+                )
             )
         folded.setdefault(key.lower(), key)
     if app.ok("federated_credentials") and len(credentials) > MAX_FEDERATED_CREDENTIALS:
         count = app.say.value(Plain(str(len(credentials))))
-        app.problem(
-            "federatedCredentials",
-            message=f"{count} credentials; Entra accepts at most "
-            f"{MAX_FEDERATED_CREDENTIALS} per application",
+        findings += _one(
+            app.problem(
+                "federatedCredentials",
+                message=f"{count} credentials; Entra accepts at most "
+                f"{MAX_FEDERATED_CREDENTIALS} per application",
+            )
         )
     seen: dict[tuple[str, str], str] = {}
     for key, cred in credentials.items():
         where = app.at("federatedCredentials", app.key(key, credentials))
         if isinstance(cred, GitHubCredential):
-            report_rules(where, github_rules(cred, cred.failed_fields), app.say, app.run)
+            findings += rule_problems(where, github_rules(cred, cred.failed_fields), app.say)
         if cred.failed_fields:
             continue
         pair = (cred.issuer, cred.subject)
         if pair in seen:
-            app.run.problem(
-                where,
-                f"has the same issuer and subject as {app.say.quoted_key(seen[pair], credentials)} "
-                f"({app.say.value(Plain(cred.subject))}); Entra rejects duplicates",
+            findings += _one(
+                Problem(
+                    where,
+                    f"has the same issuer and subject as "
+                    f"{app.say.quoted_key(seen[pair], credentials)} "
+                    f"({app.say.value(Plain(cred.subject))}); Entra rejects duplicates",
+                )
             )
         seen.setdefault(pair, key)
+    return findings
 
 
-def _secret(app: AppCheck) -> None:
+def _one(problem: Problem) -> Findings:
+    return Findings((problem,))
+
+
+def _secret(app: AppCheck) -> Findings:
     settings, say = app.settings, app.say
     secret = settings.secret
+    findings = NOTHING
     if isinstance(secret, SecretSettings):
-        report_rules(
-            app.at("secret"),
-            secret_rules(secret, secret.failed_fields, app.run.now),
-            say,
-            app.run,
+        findings += rule_problems(
+            app.at("secret"), secret_rules(secret, secret.failed_fields, app.now), say
         )
     vault = settings.key_vault
     if app.ok("secret") and secret is False and vault is not None:
-        app.problem(
-            "keyVault",
-            message="delivers the client secret, but secret is false; remove keyVault or "
-            "enable the secret",
+        findings += _one(
+            app.problem(
+                "keyVault",
+                message="delivers the client secret, but secret is false; remove keyVault or "
+                "enable the secret",
+            )
         )
     if not (isinstance(secret, SecretSettings) and not secret.failed_fields):
-        return
+        return findings
+    warnings: list[str] = []
     if secret.mode == "none" and secret.end is not None:
-        days_left = (secret.end - app.run.now).days
+        days_left = (secret.end - app.now).days
         if 0 <= days_left < WARN_DAYS:
             end = say.value(Plain(secret.end.date().isoformat()))
-            app.run.warnings.append(
+            warnings.append(
                 f"{app.at('secret')}: the custom secret ends on {end} ({say.value(Plain(str(days_left)))} "
                 "days left); set new start/end dates or switch to rotation: overlap"
             )
@@ -252,15 +288,18 @@ def _secret(app: AppCheck) -> None:
     if app.ok("redirect_uris") and not uris.web and (uris.mobile_desktop or uris.spa):
         # A public client cannot keep a secret; one that holds live ones invites their use.
         how_many = "two live client secrets" if secret.mode == "overlap" else "a client secret"
-        app.run.warnings.append(
+        warnings.append(
             f"{app.at('secret')}: {how_many} on a public client (mobileDesktop/spa redirect "
             "URIs only); if no confidential flow uses them, set `secret: false`"
         )
+    return findings + Findings(warnings=tuple(warnings))
 
 
-def _certificates(app: AppCheck) -> dict[str, CertificateInfo]:
+def _certificates(app: AppCheck) -> tuple[dict[str, CertificateInfo], Findings]:
     # Read now, so a bad file fails validation, not the deployment.
     found: dict[str, CertificateInfo] = {}
+    problems: list[Problem] = []
+    warnings: list[str] = []
     refs = app.settings.certificates
     for key, ref in refs.items():
         if ref.failed_fields:
@@ -269,28 +308,27 @@ def _certificates(app: AppCheck) -> dict[str, CertificateInfo]:
         where = join_path(entry, "file")
         source = app.say.value(Plain(ref.file))
         try:
-            info = load_certificate(app.run.base_dir / ref.file, source=source)
+            info = load_certificate(app.base_dir / ref.file, source=source)
         except CertificateError as exc:
-            app.run.problem(where, str(exc))
+            problems.append(Problem(where, str(exc)))
             continue
 
         def hide(text: str, info: CertificateInfo = info) -> str:
             return text.replace(info.subject, app.say.value(Plain(info.subject)))
 
-        errors, warnings = info.expiry_problems(app.run.now, WARN_DAYS)
-        for message in errors:
-            app.run.problem(where, hide(message))
-        app.run.warnings += [f"{entry}: {hide(w)}" for w in warnings]
+        errors, expiring = info.expiry_problems(app.now, WARN_DAYS)
+        problems += [Problem(where, hide(message)) for message in errors]
+        warnings += [f"{entry}: {hide(w)}" for w in expiring]
         if info.not_after > _add_months(info.not_before, MAX_CERTIFICATE_MONTHS):
             until = app.say.value(Plain(info.not_after.date().isoformat()))
-            app.run.warnings.append(
+            warnings.append(
                 f"{entry}: the certificate is valid for more than {MAX_CERTIFICATE_MONTHS} months "
                 f"(until {until}); client secrets here live at most 24 months, and a credential "
                 "whose key leaks stays usable as long as it is valid: prefer certificates of at "
                 f"most {MAX_CERTIFICATE_MONTHS} months"
             )
         found[key] = info
-    return found
+    return found, Findings(tuple(problems), tuple(warnings))
 
 
 def _add_months(moment: datetime, months: int) -> datetime:

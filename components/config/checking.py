@@ -18,6 +18,23 @@ from components.config.translate import problems_from
 from components.errors import Problem, join_path
 
 
+@dataclass(frozen=True)
+class Findings:
+    """What one check found: problems, which stop the run, and warnings, which do not.
+
+    Checks return their findings beside their value; the run that called them records them,
+    so no check writes into a list it was handed."""
+
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def __add__(self, other: "Findings") -> "Findings":
+        return Findings(self.problems + other.problems, self.warnings + other.warnings)
+
+
+NOTHING = Findings()
+
+
 @dataclass
 class Run:
     now: datetime
@@ -31,6 +48,10 @@ class Run:
 
     def problem(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
+
+    def record(self, findings: Findings) -> None:
+        self.problems += findings.problems
+        self.warnings += findings.warnings
 
 
 @dataclass(frozen=True)
@@ -78,7 +99,16 @@ def _adapter(annotation: Any) -> TypeAdapter[Any]:
     return _ADAPTERS[annotation]
 
 
+def rule_problems(path: str, rules: list[Rule], say: Say) -> Findings:
+    """The problems of a model's cross-key rules, at their key paths under ``path``."""
+    return Findings(
+        tuple(
+            Problem(join_path(path, *sub_path), complaint.render(say.secret))
+            for sub_path, complaint in rules
+        )
+    )
+
+
 def report_rules(path: str, rules: list[Rule], say: Say, run: Run) -> int:
-    for sub_path, complaint in rules:
-        run.problem(join_path(path, *sub_path), complaint.render(say.secret))
+    run.record(rule_problems(path, rules, say))
     return len(rules)
