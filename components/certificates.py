@@ -358,7 +358,7 @@ def _info_from_der(der: bytes, source: str) -> CertificateInfo:
             subject=certificate.subject.rfc4514_string(),
             # SHA-1 because that is the thumbprint Entra and Windows display; it identifies the
             # certificate for humans and protects nothing.
-            thumbprint=certificate.fingerprint(hashes.SHA1()).hex().upper(),  # noqa: S303
+            thumbprint=certificate.fingerprint(hashes.SHA1()).hex().upper(),  # noqa: S303 (see above)
         )
     except (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion):
         # InvalidVersion is not a ValueError; found by fuzzing (a version field of 51).

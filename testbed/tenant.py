@@ -251,7 +251,7 @@ def _load_handlers() -> None:
     import testbed.arm
     import testbed.credentials
     import testbed.entra
-    import testbed.principals  # noqa: F401
+    import testbed.principals  # noqa: F401 (imported to register its handlers)
 
 
 def handler_for(token: str) -> Handler:
