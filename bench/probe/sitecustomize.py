@@ -4,6 +4,9 @@ The benchmark puts this directory on PYTHONPATH and names a file in
 HEALTHCARE_CLIENTS_PROBE_FILE; every Python process the engine starts (the program, the
 provider plugins, the policy pack) then appends one JSON line as it exits: its role, wall
 and CPU seconds, and peak resident memory. Without the variable it does nothing.
+
+With HEALTHCARE_CLIENTS_PROFILE_DIR set as well, the program (not the plugins) runs under
+cProfile and leaves ``program-<pid>.prof`` there: where the program's own CPU goes.
 """
 
 import atexit
@@ -44,5 +47,21 @@ def _write(path: str) -> None:
         handle.write(json.dumps(line) + "\n")
 
 
+def _profile(directory: str) -> None:
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+
+    def dump() -> None:
+        profiler.disable()
+        profiler.dump_stats(os.path.join(directory, f"program-{os.getpid()}.prof"))  # noqa: PTH118 (start-up cost)
+
+    atexit.register(dump)
+
+
 if _FILE:
     atexit.register(_write, _FILE)
+    _PROFILE_DIR = os.environ.get("HEALTHCARE_CLIENTS_PROFILE_DIR")
+    if _PROFILE_DIR and _role(list(sys.orig_argv)) == "program":
+        _profile(_PROFILE_DIR)
