@@ -14,12 +14,13 @@ from components.authentication_platforms import authentication_platforms
 from components.config import Application, ServiceSettings
 from components.data_plane_access import data_plane_access
 from components.parent import Parent
+from components.provider_resources import SERVICE_PRINCIPAL
 from components.rotating_client_secret import (
     SecretSlot,
     key_vault_delivery,
     rotating_client_secret,
 )
-from components.secrecy import secret_if
+from components.secrecy import copied_outputs, secret_if
 from components.tenant import ApiAccess
 
 TYPE = "healthcare-clients:index:ClientApplication"
@@ -98,7 +99,13 @@ class ClientApplication(pulumi.ComponentResource):
             f"{name}-sp",
             client_id=registration.client_id,
             owners=secret_if([deployer_object_id, *settings.owners], secret),
-            opts=_imported(child, adoption.service_principal() if adoption else None),
+            opts=_imported(
+                pulumi.ResourceOptions(
+                    parent=self,
+                    additional_secret_outputs=copied_outputs(SERVICE_PRINCIPAL, secret),
+                ),
+                adoption.service_principal() if adoption else None,
+            ),
         )
         authentication_platforms(
             parent,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pulumi
 
 from components.provider_resources import ResourceType
+from components.secrecy import copied_outputs
 
 if TYPE_CHECKING:
     from components.adoption import Adoption
@@ -72,6 +73,7 @@ class Parent:
         return pulumi.ResourceOptions(
             parent=self.component,
             aliases=aliases,
+            additional_secret_outputs=copied_outputs(resource, self.secret),
             delete_before_replace=delete_before_replace,
             retain_on_delete=retain_on_delete,
             protect=protect,

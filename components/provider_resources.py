@@ -34,6 +34,11 @@ class ResourceType:
     secret_outputs: frozenset[str]
     import_id: str | None  # the form of the ID `pulumi import` takes; None: not importable
     source: str
+    # Outputs the provider fills in from another object or under another name than the input
+    # they come from (a service principal's displayName is its application's). Pulumi makes an
+    # output secret only when the input of the same name was, so under a secret config key the
+    # program lists these as additional secret outputs.
+    copied_outputs: frozenset[str] = frozenset()
 
     @property
     def short(self) -> str:
@@ -50,6 +55,7 @@ def _azuread(  # noqa: PLR0913 (one argument per column of the table)
     import_id: str | None,
     source: str,
     secret_outputs: frozenset[str] = frozenset(),
+    copied_outputs: frozenset[str] = frozenset(),
 ) -> ResourceType:
     camel = name[0].lower() + name[1:]
     return ResourceType(
@@ -62,6 +68,7 @@ def _azuread(  # noqa: PLR0913 (one argument per column of the table)
         secret_outputs=secret_outputs,
         import_id=import_id,
         source=source,
+        copied_outputs=copied_outputs,
     )
 
 
@@ -87,7 +94,9 @@ SERVICE_PRINCIPAL: Final = _azuread(
     {"clientId"},
     "deletes the service principal",
     "/servicePrincipals/{objectId}",
-    "TF serviceprincipals/service_principal_resource.go",
+    "TF serviceprincipals/service_principal_resource.go (display_name, homepage_url, logout_url "
+    "and redirect_uris are Computed, read from the application)",
+    copied_outputs=frozenset({"displayName", "homepageUrl", "logoutUrl", "redirectUris"}),
 )
 FALLBACK_PUBLIC_CLIENT: Final = _azuread(
     "ApplicationFallbackPublicClient",
@@ -169,7 +178,9 @@ APP_ROLE_ASSIGNMENT: Final = _azuread(
     {"appRoleId", "principalObjectId", "resourceObjectId"},
     "deletes the app role assignment",
     "/servicePrincipals/{resourceObjectId}/appRoleAssignedTo/{assignmentId}",
-    "TF approleassignments/app_role_assignment_resource.go",
+    "TF approleassignments/app_role_assignment_resource.go (principal_display_name is Computed: "
+    "the client's service principal's name)",
+    copied_outputs=frozenset({"principalDisplayName"}),
 )
 ROLE_ASSIGNMENT: Final = ResourceType(
     token="azure-native:authorization:RoleAssignment",
@@ -197,6 +208,7 @@ KEY_VAULT_SECRET: Final = ResourceType(
         "/secrets/{name}"
     ),
     source="azure-native diff.go (path parameters), customresources/custom_keyvault.go",
+    copied_outputs=frozenset({"name"}),  # the secretName input, as ARM returns it
 )
 # Never declared by this program (granular resources only); named so checks can refuse it.
 LEGACY_APPLICATION_TOKEN: Final = "azuread:index/application:Application"

@@ -10,9 +10,18 @@ from typing import TypeVar
 
 import pulumi
 
+from components.provider_resources import ResourceType
+
 T = TypeVar("T")
 
 
 def secret_if(value: T, secret: bool) -> "pulumi.Input[T]":
     """``value`` as a secret Output when ``secret`` (its config key is secret), else as is."""
     return pulumi.Output.secret(value) if secret else value
+
+
+def copied_outputs(resource: ResourceType, secret: bool) -> list[str] | None:
+    """The outputs to mark secret beside those whose input was: what the provider copies
+    from another object, such as a service principal's display name (its application's),
+    when the config they come from is secret."""
+    return sorted(resource.copied_outputs) if secret and resource.copied_outputs else None

@@ -48,6 +48,8 @@ class Registration:
     # URNs; an alias the program gave as a spec reads "<parent URN>::<name>".
     aliases: tuple[str, ...] = ()
     import_id: str | None = None  # the `import` option: the existing resource it takes over
+    # Outputs the engine is asked to keep secret beyond those whose input was secret.
+    additional_secret_outputs: frozenset[str] = frozenset()
     id: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
 
@@ -115,6 +117,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 retain_on_delete=bool(request.retainOnDelete),
                 import_id=request.importId or None,
+                additional_secret_outputs=frozenset(request.additionalSecretOutputs),
                 aliases=tuple(
                     alias.urn or f"{alias.spec.parentUrn}::{alias.spec.name}"
                     for alias in request.aliases

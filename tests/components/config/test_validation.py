@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from components.azure_roles import PRIVILEGED_ROLES
 from components.config import check_config, load_settings, provider_uri_problem
 from components.errors import ConfigError
+from components.provider_resources import RESOURCE_TYPES
 from policy import rules
 from testbed.fake_tenant import TOKEN_SERVICE_PRINCIPAL, FakeTenant
 from testbed.stackfile import StackFileError, load_stack_file
@@ -341,6 +342,18 @@ def test_every_input_drawn_from_secret_keys_is_secret(
     assert len(vault_secrets) == 2 and all("secretName" in s.secret_inputs for s in vault_secrets)
     expires = result.named("postman-vault-client-secret").secret_inputs
     assert {"properties.attributes.expires", "properties.value"} <= expires
+    # Outputs the provider copies from elsewhere (a service principal's displayName is its
+    # application's) would be plaintext in the state: the engine is asked to keep them secret.
+    copied = {
+        r.type.rsplit(":", 1)[-1]: r.additional_secret_outputs
+        for r in result.resources
+        if r.custom and RESOURCE_TYPES[r.type].copied_outputs
+    }
+    assert copied == {
+        "ServicePrincipal": {"displayName", "homepageUrl", "logoutUrl", "redirectUris"},
+        "AppRoleAssignment": {"principalDisplayName"},
+        "Secret": {"name"},
+    }
 
 
 def test_services_alone_secret_hides_what_derives_from_it(
@@ -359,6 +372,11 @@ def test_without_secret_keys_inputs_stay_readable(run: Runner, dev_config: dict[
     assert secret == {
         ("postman-vault-client-secret", "properties.value"),
     }
+    assert not any(
+        r.additional_secret_outputs & RESOURCE_TYPES[r.type].copied_outputs
+        for r in result.resources
+        if r.custom
+    )
 
 
 # --- 5. privileged built-in roles ----------------------------------------------------------------
