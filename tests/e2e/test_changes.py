@@ -113,6 +113,47 @@ def test_drift_is_found_by_the_refresh_check_and_undone_by_up(
     stack.preview(refresh=True, expect_no_changes=True)
 
 
+def _switch_off_public_client_flows(app: dict[str, Any]) -> str:
+    app["isFallbackPublicClient"] = False
+    return "postman-public-client-flows"
+
+
+def _remove_the_postman_redirect(app: dict[str, Any]) -> str:
+    app["redirectUris"]["PublicClient"] = []
+    return "postman-redirect-publicclient"
+
+
+def _rename_in_the_portal(app: dict[str, Any]) -> str:
+    app["displayName"] = "Renamed in the portal"
+    return "postman"
+
+
+@pytest.mark.parametrize(
+    "portal_edit",
+    [_switch_off_public_client_flows, _remove_the_postman_redirect, _rename_in_the_portal],
+)
+def test_portal_edits_to_the_registration_are_drift_the_check_names_and_up_undoes(
+    workspace: EngineWorkspace, dev_config: dict[str, Any], portal_edit: Any
+) -> None:
+    workspace.write_stack_file("dev", dev_config)
+    stack = workspace.stack("dev")
+    stack.up()
+    configured = from_tenant(workspace.tenant())
+    with workspace.edit_tenant() as state:
+        app = next(
+            a for a in state["applications"].values() if a["displayName"].endswith("Postman")
+        )
+        resource = portal_edit(app)
+
+    check = workspace.cli("preview", "--refresh", "--expect-no-changes", stack="dev")
+    assert check.returncode == 7, check.stdout + check.stderr
+    assert resource in check.stdout
+
+    stack.up(refresh=True)
+    assert from_tenant(workspace.tenant()) == configured
+    stack.preview(refresh=True, expect_no_changes=True)
+
+
 def test_a_failed_create_loses_nothing_and_the_next_up_converges(
     workspace: EngineWorkspace, dev_config: dict[str, Any]
 ) -> None:
