@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -173,6 +174,10 @@ class FakeTenant(pulumi.runtime.Mocks):
         )
         caller["azureRoles"] = azure_roles
         self.invokes: list[tuple[str, dict[str, Any]]] = []
+        # The mock runtime registers resources from several threads at once; the tenant's
+        # handlers read and write shared maps, so each request runs alone, as the engine's
+        # plugins do (testbed/store.py locks every operation).
+        self._lock = threading.Lock()
 
     @property
     def now(self) -> datetime | None:
@@ -219,7 +224,8 @@ class FakeTenant(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
         self.invokes.append((args.token, dict(args.args)))
         try:
-            return self.tenant.invoke(args.token, unwrap_secrets(dict(args.args)))
+            with self._lock:
+                return self.tenant.invoke(args.token, unwrap_secrets(dict(args.args)))
         except ProviderError as exc:
             raise InvokeError(str(exc)) from None
 
@@ -240,6 +246,12 @@ class FakeTenant(pulumi.runtime.Mocks):
         missing = sorted(k for k in required if inputs.get(k) in (None, "", []))
         if missing:
             raise FakeServiceError(f"{args.typ} {args.name}: missing required input(s) {missing}")
+        with self._lock:
+            return self._check_and_create(args, inputs)
+
+    def _check_and_create(
+        self, args: pulumi.runtime.MockResourceArgs, inputs: dict[str, Any]
+    ) -> tuple[str | None, dict[str, Any]]:
         checked, failures = self.tenant.check(args.typ, inputs)
         if failures:
             reasons = "; ".join(

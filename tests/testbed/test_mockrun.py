@@ -1,11 +1,14 @@
 """testbed.mockrun: what a run leaves behind."""
 
 import asyncio
+import threading
+import time
 from typing import Any
 
 import pytest
 
 from testbed.mockrun import run_program
+from testbed.tenant import Tenant
 from tests.conftest import DEV_NOW
 
 
@@ -28,3 +31,30 @@ def test_a_run_leaves_no_event_loop_open(
     run_program(dev_config, now=DEV_NOW)
     assert len(created) > 1  # the run's own loop and the worker threads' loops
     assert [loop for loop in created if not loop.is_closed()] == []
+
+
+def test_the_fake_tenant_serves_one_request_at_a_time(
+    dev_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The mock runtime registers resources from several threads; the tenant's handlers share
+    # its maps (a delegated grant scans every grant), so overlapping requests once broke a
+    # benchmark run with "dictionary changed size during iteration".
+    inside, most = 0, 0
+    guard = threading.Lock()
+    create = Tenant.create
+
+    def timed_create(self: Tenant, *args: Any) -> Any:
+        nonlocal inside, most
+        with guard:
+            inside += 1
+            most = max(most, inside)
+        time.sleep(0.002)  # long enough for another thread to enter, if it may
+        try:
+            return create(self, *args)
+        finally:
+            with guard:
+                inside -= 1
+
+    monkeypatch.setattr(Tenant, "create", timed_create)
+    run_program(dev_config, now=DEV_NOW)
+    assert most == 1
