@@ -13,7 +13,7 @@ PLAN_ARGS ?=
 PULUMI_BACKEND_URL ?= file://$(HOME)/.pulumi-healthcare-clients
 export PULUMI_BACKEND_URL
 
-.PHONY: help plan test lint typecheck unit engine e2e workflows up preview policy-venv verify bench lock clean distclean
+.PHONY: help plan test lint typecheck unit engine e2e workflows up preview policy-venv verify bench bench-engine lock clean distclean
 
 help:
 	@echo "make plan     offline plan of the $(STACK) stack (no Pulumi CLI, no Azure)"
@@ -25,7 +25,8 @@ help:
 	@echo "make up       pulumi up (local file backend unless PULUMI_BACKEND_URL is set)"
 	@echo "make verify   a token and a FHIR/DICOM call per app of the deployed $(STACK) stack"
 	@echo "make policy-venv  create policy/venv, the policy pack's own virtualenv"
-	@echo "make bench    benchmark against a raw-resource baseline (bench/results.md)"
+	@echo "make bench    mock-runtime benchmark against a flat baseline; fails over its bound"
+	@echo "make bench-engine  the same under the real engine, N=1 to 200 (hours; bench/results.md)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -118,7 +119,11 @@ verify: $(RUNTIME_STAMP)
 	$(BIN)/python -m tools.verify --stack $(STACK)
 
 bench: $(DEV_STAMP)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run --check
+
+bench-engine: engine $(DEV_STAMP)
+	$(BIN)/python -m bench.engine
+	$(BIN)/python -m bench.run --render
 
 lock:
 	uv pip compile -q requirements.in -o requirements.txt --python-version 3.11
