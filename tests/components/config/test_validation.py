@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import grpc  # type: ignore[import-untyped]
 import pulumi
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,7 +24,7 @@ from components.config import check_config, load_settings, provider_uri_problem
 from components.errors import ConfigError
 from components.provider_resources import RESOURCE_TYPES
 from policy import rules
-from testbed.fake_tenant import TOKEN_SERVICE_PRINCIPAL, FakeTenant
+from testbed.fake_tenant import TOKEN_SERVICE_PRINCIPAL, FakeTenant, InvokeError
 from testbed.stackfile import StackFileError, load_stack_file
 from tests.components.test_credentials import make_certificate, pem
 from tests.conftest import NOW, SUBSCRIPTION, Runner
@@ -681,20 +680,6 @@ def test_every_accepted_native_uri_has_a_host_or_is_a_urn(uri: str) -> None:
 # --- B. an API the tenant lacks -------------------------------------------------------------------
 
 
-class ProviderError(grpc.RpcError):  # type: ignore[misc]
-    """A failed invoke as the engine hands it to the SDK: a gRPC error with the bridge's text."""
-
-    def __init__(self, details: str) -> None:
-        super().__init__(details)
-        self._details = details
-
-    def code(self) -> Any:
-        return grpc.StatusCode.UNKNOWN
-
-    def details(self) -> str:
-        return self._details
-
-
 class RealProviderTenant(FakeTenant):
     """The fake, with the real provider's failure for a service principal that is not there
     (terraform-provider-azuread v3.9.0 service_principal_data_source.go, wrapped by
@@ -708,7 +693,7 @@ class RealProviderTenant(FakeTenant):
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         if args.token == TOKEN_SERVICE_PRINCIPAL and args.args.get("clientId") == DICOM:
             self.invokes.append((args.token, dict(args.args)))
-            raise ProviderError(self.TEXT)
+            raise InvokeError(self.TEXT)
         return super().call(args)
 
 
