@@ -40,3 +40,17 @@ def now() -> datetime:
 def rfc3339(value: datetime) -> str:
     """Format as the RFC 3339 UTC form the azuread provider and Graph expect."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """``moment`` plus calendar months, the day clamped to the target month (Jan 31 + 1 = Feb 28).
+
+    How the portal and the policy count a lifetime given in months."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    for day in (moment.day, 30, 29, 28):
+        try:
+            return moment.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has at least 28 days")  # pragma: no cover

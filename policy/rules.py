@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from components import provider_resources as resource_types
 from components.azure_roles import privileged_role
+from components.clock import add_months
 
 # --- resource types (the engine's type tokens) -------------------------------------------------
 
@@ -161,18 +162,6 @@ def _parse_rfc3339(value: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """``moment`` plus calendar months, the day clamped to the target month (Jan 31 + 1 = Feb 28)."""
-    index = moment.month - 1 + months
-    year, month = moment.year + index // 12, index % 12 + 1
-    for day in (moment.day, 30, 29, 28):
-        try:
-            return moment.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable: every month has at least 28 days")  # pragma: no cover
 
 
 def check_password_lifetime(

@@ -4,11 +4,12 @@ certificate files read, and what it asks of the services and the tenant resolved
 import types
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from components.certificates import CertificateError, CertificateInfo, load_certificate
+from components.clock import add_months
 from components.config import partial
 from components.config.access import permission_requests, role_grants
 from components.config.adoption import adoption_rules
@@ -184,26 +185,19 @@ def _adoption(app: AppCheck) -> Findings:
 def _names_inside(app: AppCheck) -> Findings:
     # Names inside the app become resource names too.
     problems: list[Problem] = []
-    certificates = app.settings.certificates
-    for key in certificates:
-        if not NAME_RE.fullmatch(key):
-            problems.append(
-                app.problem(
-                    "certificates",
-                    app.key(key, certificates),
-                    message=f"name {app.say.value(key)} is not valid: {NAME_RULE}",
-                )
+    for key_name, entries, pattern, rule in (
+        ("certificates", app.settings.certificates, NAME_RE, NAME_RULE),
+        ("federatedCredentials", app.settings.federated_credentials, FIC_NAME_RE, FIC_NAME_RULE),
+    ):
+        problems += [
+            app.problem(
+                key_name,
+                app.key(key, entries),
+                message=f"name {app.say.value(key)} is not valid: {rule}",
             )
-    credentials = app.settings.federated_credentials
-    for key in credentials:
-        if not FIC_NAME_RE.fullmatch(key):
-            problems.append(
-                app.problem(
-                    "federatedCredentials",
-                    app.key(key, credentials),
-                    message=f"name {app.say.value(key)} is not valid: {FIC_NAME_RULE}",
-                )
-            )
+            for key in entries
+            if not pattern.fullmatch(key)
+        ]
     return Findings(tuple(problems))
 
 
@@ -319,7 +313,7 @@ def _certificates(app: AppCheck) -> tuple[dict[str, CertificateInfo], Findings]:
         errors, expiring = info.expiry_problems(app.now, WARN_DAYS)
         problems += [Problem(where, hide(message)) for message in errors]
         warnings += [f"{entry}: {hide(w)}" for w in expiring]
-        if info.not_after > _add_months(info.not_before, MAX_CERTIFICATE_MONTHS):
+        if info.not_after > add_months(info.not_before, MAX_CERTIFICATE_MONTHS):
             until = app.say.value(Plain(info.not_after.date().isoformat()))
             warnings.append(
                 f"{entry}: the certificate is valid for more than {MAX_CERTIFICATE_MONTHS} months "
@@ -329,14 +323,3 @@ def _certificates(app: AppCheck) -> tuple[dict[str, CertificateInfo], Findings]:
             )
         found[key] = info
     return found, Findings(tuple(problems), tuple(warnings))
-
-
-def _add_months(moment: datetime, months: int) -> datetime:
-    index = moment.month - 1 + months
-    year, month = moment.year + index // 12, index % 12 + 1
-    for day in (moment.day, 30, 29, 28):
-        try:
-            return moment.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    return moment + timedelta(days=30 * months)  # pragma: no cover (every month has a 28th)

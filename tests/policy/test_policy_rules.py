@@ -249,15 +249,6 @@ def test_password_clock_is_injectable() -> None:
     )
 
 
-def test_add_months_clamps_the_day() -> None:
-    assert rules.add_months(datetime(2026, 1, 31, tzinfo=UTC), 1) == datetime(
-        2026, 2, 28, tzinfo=UTC
-    )
-    assert rules.add_months(datetime(2027, 11, 30, tzinfo=UTC), 3) == datetime(
-        2028, 2, 29, tzinfo=UTC
-    )
-
-
 @pytest.mark.parametrize(
     "uri",
     [
