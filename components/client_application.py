@@ -14,23 +14,20 @@ from components.authentication_platforms import authentication_platforms
 from components.config import Application, ServiceSettings
 from components.data_plane_access import data_plane_access
 from components.parent import Parent
-from components.provider_resources import SERVICE_PRINCIPAL
+from components.provider_resources import (
+    APPLICATION_OWNER,
+    APPLICATION_REGISTRATION,
+    SERVICE_PRINCIPAL,
+)
 from components.rotating_client_secret import (
     SecretSlot,
     key_vault_delivery,
     rotating_client_secret,
 )
-from components.secrecy import copied_outputs, secret_if
+from components.secrecy import secret_if
 from components.tenant import ApiAccess
 
 TYPE = "healthcare-clients:index:ClientApplication"
-
-
-def _imported(opts: pulumi.ResourceOptions, import_id: str | None) -> pulumi.ResourceOptions:
-    """``import_`` for a part of an adopted registration; a no-op once it is in the state."""
-    if import_id is None:
-        return opts
-    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(import_=import_id))
 
 
 class ClientApplication(pulumi.ComponentResource):
@@ -71,7 +68,6 @@ class ClientApplication(pulumi.ComponentResource):
         secret = "applications" in secret_keys
         adoption = adoption_of(app)
         parent = Parent(self, name, secret, adoption)
-        child = pulumi.ResourceOptions(parent=self)
         settings = app.settings
 
         registration = azuread.ApplicationRegistration(
@@ -82,7 +78,10 @@ class ClientApplication(pulumi.ComponentResource):
             sign_in_audience="AzureADMyOrg",
             implicit_access_token_issuance_enabled=False,
             implicit_id_token_issuance_enabled=False,
-            opts=_imported(child, adoption.registration() if adoption else None),
+            opts=parent.direct(
+                APPLICATION_REGISTRATION,
+                import_id=adoption.registration() if adoption else None,
+            ),
         )
         # Only the extra owners: Entra already made the creating identity an owner, and the
         # provider's ApplicationOwner fails with "already exists" for it.
@@ -91,7 +90,9 @@ class ClientApplication(pulumi.ComponentResource):
                 f"{name}-owner-{owner}",
                 application_id=registration.id,
                 owner_object_id=secret_if(owner, secret),
-                opts=_imported(child, adoption.owner(owner) if adoption else None),
+                opts=parent.direct(
+                    APPLICATION_OWNER, import_id=adoption.owner(owner) if adoption else None
+                ),
             )
         # Without owners the provider adds the caller and then removes it again, so with
         # Application.ReadWrite.OwnedBy a later update or destroy of the SP is refused.
@@ -99,12 +100,8 @@ class ClientApplication(pulumi.ComponentResource):
             f"{name}-sp",
             client_id=registration.client_id,
             owners=secret_if([deployer_object_id, *settings.owners], secret),
-            opts=_imported(
-                pulumi.ResourceOptions(
-                    parent=self,
-                    additional_secret_outputs=copied_outputs(SERVICE_PRINCIPAL, secret),
-                ),
-                adoption.service_principal() if adoption else None,
+            opts=parent.direct(
+                SERVICE_PRINCIPAL, import_id=adoption.service_principal() if adoption else None
             ),
         )
         authentication_platforms(

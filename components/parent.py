@@ -11,7 +11,7 @@ themselves stay in a deployed stack's state until its next ``pulumi up`` removes
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
@@ -71,11 +71,25 @@ class Parent:
             self.formerly_under(former_component, resource, old) for old in (name, *former_names)
         ]
         return pulumi.ResourceOptions(
-            parent=self.component,
             aliases=aliases,
-            additional_secret_outputs=copied_outputs(resource, self.secret),
             delete_before_replace=delete_before_replace,
             retain_on_delete=retain_on_delete,
             protect=protect,
-            import_=import_id,
+            **self._child(resource, import_id),
         )
+
+    def direct(
+        self, resource: ResourceType, *, import_id: str | None = None
+    ) -> pulumi.ResourceOptions:
+        """The options of a resource that was a direct child of the application in every
+        layout (registration, owners, service principal): no alias."""
+        return pulumi.ResourceOptions(**self._child(resource, import_id))
+
+    def _child(self, resource: ResourceType, import_id: str | None) -> dict[str, Any]:
+        """What every resource of the application gets: this parent, the outputs its provider
+        copies kept secret under a secret key, and the import ID of an adopted part."""
+        return {
+            "parent": self.component,
+            "additional_secret_outputs": copied_outputs(resource, self.secret),
+            "import_": import_id,
+        }
