@@ -163,19 +163,21 @@ RATIO_OPERATIONS = ("preview", "rerun")
 PER_APP_TOLERANCE = 0.15
 
 
+def _against_baseline(
+    table: dict[str, Any], sizes: Sequence[int], program: str
+) -> dict[str, float]:
+    """Wall time of ``program`` over the baseline's, per "N/operation" both have."""
+    return {
+        f"{n}/{op}": table[f"{program}/{n}/{op}"]["wall"] / table[f"baseline/{n}/{op}"]["wall"]
+        for n in sizes
+        for op in OPERATIONS
+        if f"{program}/{n}/{op}" in table and f"baseline/{n}/{op}" in table
+    }
+
+
 def analyse(table: dict[str, Any], sizes: Sequence[int]) -> dict[str, Any]:
-    ratios = {
-        f"{n}/{op}": table[f"ours/{n}/{op}"]["wall"] / table[f"baseline/{n}/{op}"]["wall"]
-        for n in sizes
-        for op in OPERATIONS
-        if f"ours/{n}/{op}" in table and f"baseline/{n}/{op}" in table
-    }
-    floor_ratios = {
-        f"{n}/{op}": table[f"{FLOOR}/{n}/{op}"]["wall"] / table[f"baseline/{n}/{op}"]["wall"]
-        for n in sizes
-        for op in OPERATIONS
-        if f"{FLOOR}/{n}/{op}" in table and f"baseline/{n}/{op}" in table
-    }
+    ratios = _against_baseline(table, sizes, "ours")
+    floor_ratios = _against_baseline(table, sizes, FLOOR)
     # Seconds per added application between consecutive sizes, for both programs: the
     # baseline's own curve says how much of any growth is the engine's.
     per_app: dict[str, float] = {}
