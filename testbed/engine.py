@@ -250,6 +250,14 @@ class EngineWorkspace:
     def tenant(self) -> dict[str, Any]:
         return store.load(self.tenant_file)
 
+    def checkpoint_text(self) -> str:
+        """Every file of the stack's state as the backend stores it: secrets stay encrypted
+        (``pulumi stack export`` and the Automation API's export would decrypt them)."""
+        files = sorted(self.backend.rglob("*.json"))
+        if not files:
+            raise EngineError(f"the backend {self.backend} holds no checkpoint")
+        return "\n".join(path.read_text(encoding="utf-8") for path in files)
+
     @contextmanager
     def edit_tenant(self) -> Iterator[dict[str, Any]]:
         """Change the tenant behind the stack's back (drift, faults, the caller's rights)."""

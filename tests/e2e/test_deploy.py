@@ -11,6 +11,7 @@ import pytest
 from pulumi import automation as auto
 
 from testbed.engine import EngineWorkspace
+from testbed.fake_tenant import SECRET_KEY
 from testbed.mockrun import run_program
 from tests.e2e.conftest import DEV_NOW
 from tests.e2e.tenant_view import from_plan, from_tenant
@@ -28,12 +29,6 @@ APPLICATION_KEYS = {
     "tokenEndpointV1",
     "services",
 }
-
-
-def state_text(workspace: EngineWorkspace) -> str:
-    files = list(workspace.backend.rglob("*.json"))
-    assert files, "the backend holds no checkpoint"
-    return "\n".join(path.read_text(encoding="utf-8") for path in files)
 
 
 def test_up_builds_what_the_plan_shows_and_keeps_secrets_secret(
@@ -57,10 +52,10 @@ def test_up_builds_what_the_plan_shows_and_keeps_secrets_secret(
     # The values are Entra's: what the tenant returned when it created each active password.
     assert all(len(value) == 40 and value[3:6] == "8Q~" for value in secrets.values())
 
-    text = state_text(workspace) + result.stdout + result.stderr
+    text = workspace.checkpoint_text() + result.stdout + result.stderr
     for value in secrets.values():
         assert value not in text
-    assert '"4dabf18193072939515e22adb298388d"' in state_text(workspace)  # encrypted secrets
+    assert f'"{SECRET_KEY}"' in workspace.checkpoint_text()  # encrypted secrets
 
     # deploy.yml reads the non-secret outputs in a step that holds no passphrase.
     env = {**os.environ, **workspace.env()}

@@ -9,12 +9,11 @@ import pytest
 from pulumi import automation as auto
 
 from testbed.engine import EngineWorkspace
+from testbed.fake_tenant import SECRET_KEY
 
 pytestmark = pytest.mark.e2e
 
 KEY = "healthcare-clients:applications"
-# The key by which the state marks an encrypted value (the SDK's rpc._special_sig_key).
-SECRET_IN_STATE = '"4dabf18193072939515e22adb298388d"'
 # Values the dev stack writes under `applications`, each reaching a resource input.
 WRITTEN = (
     "Healthcare APIs - Postman",
@@ -33,9 +32,8 @@ def test_a_secret_applications_key_stays_secret_in_the_state_and_the_diff(
     assert "secure:" in (workspace.project / "Pulumi.dev.yaml").read_text()
 
     stack.up()
-    # The checkpoint as the backend stores it (`stack export` would decrypt it).
-    state = "\n".join(p.read_text(encoding="utf-8") for p in workspace.backend.rglob("*.json"))
-    assert SECRET_IN_STATE in state
+    state = workspace.checkpoint_text()
+    assert f'"{SECRET_KEY}"' in state  # how the state marks an encrypted value
     for value in WRITTEN:
         # A service principal's displayName is its application's, copied by the provider:
         # only the program's additional secret outputs keep it out of the state.
