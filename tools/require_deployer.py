@@ -13,16 +13,15 @@ Exit codes: 0 set, 1 missing or not an object ID, 2 the stack file cannot be rea
 """
 
 import argparse
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from components.healthcare import is_guid
 from testbed.mockrun import PROJECT_DIR
 from testbed.stackfile import SECRET_PLACEHOLDER, StackFileError, load_stack_file
 
 KEY = "deployerObjectId"
-OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
 def problem(stack: str, project_dir: Path) -> str | None:
@@ -36,7 +35,7 @@ def problem(stack: str, project_dir: Path) -> str | None:
     value = config.get(KEY)
     if value is None:
         return f"Pulumi.{stack}.yaml does not set healthcare-clients:{KEY}: {fix}"
-    if value != SECRET_PLACEHOLDER and not OBJECT_ID.match(str(value)):
+    if value != SECRET_PLACEHOLDER and not is_guid(str(value)):
         return f"healthcare-clients:{KEY} in Pulumi.{stack}.yaml is not an object ID: {fix}"
     return None
 
