@@ -125,9 +125,9 @@ def permission_requests(app: AppCheck) -> tuple[list[ApiPermissionRequest], Find
         if api is None:
             continue
         app_id, service_key = api
-        names, scopes, roles = _permission_names(spec)
-        if not (names or scopes or roles) and not _failed(spec):
-            problems.append(Problem(path, _nothing_listed(spec)))
+        names, scopes, roles, empty = _permission_names(spec)
+        if empty:
+            problems.append(Problem(path, empty))
         requests.append(
             ApiPermissionRequest(key, app_id, service_key, names, scopes, roles, path=path)
         )
@@ -164,23 +164,14 @@ def _api_named(app: AppCheck, key: str, path: str) -> tuple[str, str | None] | P
 
 def _permission_names(
     spec: ExplicitPermissions | tuple[str, ...],
-) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """(names, scopes, roles) of one entry: a list of names, or explicit scopes and roles."""
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], str | None]:
+    """(names, scopes, roles) of one entry (a list of names, or explicit scopes and roles),
+    and why the entry asks for nothing, if it does (a part that did not parse is reported by
+    the schema)."""
     if isinstance(spec, ExplicitPermissions):
         scopes = spec.scopes if "scopes" not in spec.failed_fields else ()
         roles = spec.roles if "roles" not in spec.failed_fields else ()
-        return (), scopes, roles
-    return tuple(spec), (), ()
-
-
-def _failed(spec: ExplicitPermissions | tuple[str, ...]) -> bool:
-    """Part of the entry did not parse (reported by the schema)."""
-    return isinstance(spec, ExplicitPermissions) and bool(spec.failed_fields)
-
-
-def _nothing_listed(spec: ExplicitPermissions | tuple[str, ...]) -> str:
-    return (
-        "lists no scopes or roles"
-        if isinstance(spec, ExplicitPermissions)
-        else "lists no permissions"
-    )
+        empty = not spec.failed_fields and not scopes and not roles
+        return (), scopes, roles, "lists no scopes or roles" if empty else None
+    names = tuple(spec)
+    return names, (), (), None if names else "lists no permissions"
