@@ -756,3 +756,24 @@ def test_one_custom_date_implies_rotation_none_and_asks_for_the_other(
         f"  - applications.backend.secret: a custom {given_key} date means rotation: none, "
         f"which needs a custom {missing_key} date too",
     ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ([], "applications.app.apiPermissions.microsoft-graph: lists no permissions"),
+        (
+            {"scopes": [], "roles": []},
+            "applications.app.apiPermissions.microsoft-graph: lists no scopes or roles",
+        ),
+        # A part that did not parse is the schema's problem alone, not also "lists no ...".
+        (
+            {"scopes": "x"},
+            "applications.app.apiPermissions.microsoft-graph.scopes: must be a list, not 'x'",
+        ),
+    ],
+)
+def test_an_api_permissions_entry_that_asks_for_nothing_is_refused(
+    spec: Any, expected: str
+) -> None:
+    assert problems(with_app(apiPermissions={"microsoft-graph": spec})) == [expected]
