@@ -3,7 +3,7 @@
 import pulumi
 import pulumi_azuread as azuread
 
-from components.parent import FORMER_API_PERMISSIONS, Parent
+from components.parent import Parent
 from components.provider_resources import (
     API_ACCESS,
     APP_ROLE_ASSIGNMENT,
@@ -35,9 +35,7 @@ def api_permissions(
             scope_ids=secret_if(access.scope_ids, secret) if access.scope_ids else None,
             role_ids=secret_if(access.role_ids, secret) if access.role_ids else None,
             opts=parent.options(
-                FORMER_API_PERMISSIONS,
                 API_ACCESS,
-                access_name,
                 import_id=adoption.api_access(access.api.app_id) if adoption else None,
             ),
         )
@@ -51,9 +49,7 @@ def api_permissions(
                 resource_service_principal_object_id=secret_if(access.api.object_id, secret),
                 claim_values=secret_if(access.scope_names, secret),
                 opts=parent.options(
-                    FORMER_API_PERMISSIONS,
                     DELEGATED_PERMISSION_GRANT,
-                    grant_name,
                     import_id=adoption.grant(access.api.app_id) if adoption else None,
                 ),
             )
@@ -64,5 +60,5 @@ def api_permissions(
                 app_role_id=secret_if(role_id, secret),
                 principal_object_id=service_principal_object_id,
                 resource_object_id=secret_if(access.api.object_id, secret),
-                opts=parent.options(FORMER_API_PERMISSIONS, APP_ROLE_ASSIGNMENT, assignment_name),
+                opts=parent.options(APP_ROLE_ASSIGNMENT),
             )

@@ -9,7 +9,7 @@ import pulumi_azuread as azuread
 from components.certificates import CertificateInfo
 from components.clock import rfc3339
 from components.config import FederatedCredential
-from components.parent import FORMER_CREDENTIALS, Parent
+from components.parent import Parent
 from components.provider_resources import APPLICATION_CERTIFICATE, FEDERATED_CREDENTIAL
 from components.secrecy import secret_if
 
@@ -34,7 +34,7 @@ def application_credentials(
             value=secret_if(cert.pem, secret),
             start_date=secret_if(rfc3339(cert.not_before), secret),
             end_date=secret_if(rfc3339(cert.not_after), secret),
-            opts=parent.options(FORMER_CREDENTIALS, APPLICATION_CERTIFICATE, cert_name),
+            opts=parent.options(APPLICATION_CERTIFICATE),
         )
     for key, cred in federated_credentials.items():
         _federated(parent, key, cred, application_id)
@@ -59,13 +59,8 @@ def _federated(
         issuer=secret_if(cred.issuer, secret),
         subject=secret_if(cred.subject, secret),
         audiences=secret_if(list(cred.audiences), secret),
-        # Stacks deployed before this naming keep their credentials: the old URN (the key's
-        # name) maps onto the new one, whose new name then replaces it once.
         opts=parent.options(
-            FORMER_CREDENTIALS,
             FEDERATED_CREDENTIAL,
-            credential_name,
-            former_names=(f"{name}-fic-{key}",),
             delete_before_replace=True,
         ),
     )

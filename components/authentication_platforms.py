@@ -3,7 +3,7 @@
 import pulumi
 import pulumi_azuread as azuread
 
-from components.parent import FORMER_PLATFORMS, Parent
+from components.parent import Parent
 from components.provider_resources import FALLBACK_PUBLIC_CLIENT, REDIRECT_URIS
 from components.secrecy import secret_if
 
@@ -27,9 +27,7 @@ def authentication_platforms(
         flag_name,
         application_id=application_id,
         enabled=secret_if(public_client_flows, secret),
-        opts=parent.options(
-            FORMER_PLATFORMS, FALLBACK_PUBLIC_CLIENT, flag_name, delete_before_replace=True
-        ),
+        opts=parent.options(FALLBACK_PUBLIC_CLIENT, delete_before_replace=True),
     )
     for kind, uris in redirect_uris.items():
         uris_name = f"{name}-redirect-{kind.lower()}"
@@ -39,9 +37,7 @@ def authentication_platforms(
             type=kind,
             redirect_uris=secret_if(list(uris), secret),
             opts=parent.options(
-                FORMER_PLATFORMS,
                 REDIRECT_URIS,
-                uris_name,
                 import_id=parent.adoption.platform(kind) if parent.adoption else None,
             ),
         )

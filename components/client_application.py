@@ -78,7 +78,7 @@ class ClientApplication(pulumi.ComponentResource):
             sign_in_audience="AzureADMyOrg",
             implicit_access_token_issuance_enabled=False,
             implicit_id_token_issuance_enabled=False,
-            opts=parent.direct(
+            opts=parent.options(
                 APPLICATION_REGISTRATION,
                 import_id=adoption.registration() if adoption else None,
             ),
@@ -90,7 +90,7 @@ class ClientApplication(pulumi.ComponentResource):
                 f"{name}-owner-{owner}",
                 application_id=registration.id,
                 owner_object_id=secret_if(owner, secret),
-                opts=parent.direct(
+                opts=parent.options(
                     APPLICATION_OWNER, import_id=adoption.owner(owner) if adoption else None
                 ),
             )
@@ -100,7 +100,7 @@ class ClientApplication(pulumi.ComponentResource):
             f"{name}-sp",
             client_id=registration.client_id,
             owners=secret_if([deployer_object_id, *settings.owners], secret),
-            opts=parent.direct(
+            opts=parent.options(
                 SERVICE_PRINCIPAL, import_id=adoption.service_principal() if adoption else None
             ),
         )

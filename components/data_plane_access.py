@@ -6,7 +6,7 @@ from pulumi_azure_native import authorization
 from components import healthcare
 from components.config import RoleGrant
 from components.healthcare import HealthcareResource
-from components.parent import FORMER_DATA_PLANE, Parent
+from components.parent import Parent
 from components.provider_resources import ROLE_ASSIGNMENT
 from components.secrecy import secret_if
 
@@ -56,9 +56,7 @@ def data_plane_access(
                 f"healthcare-clients: {name} holds {grant.role_name} on {grant.service}", secret
             ),
             opts=parent.options(
-                FORMER_DATA_PLANE,
                 ROLE_ASSIGNMENT,
-                resource_name,
                 import_id=adopted[1] if adopted else None,
             ),
         )

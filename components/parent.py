@@ -1,13 +1,10 @@
-"""The application whose resources a builder registers, and where those resources sat before.
+"""The application whose resources a builder registers.
 
 Every resource of an application is registered directly under its ``ClientApplication``,
-the one component per application (docs/design.md, "Components"). Until that layout, an
-application had five child components between its ``ClientApplication`` and most of its
-resources, one per concern, each named like the application. A URN holds its parent's type
-chain, so each moved resource carries an alias naming its old parent: the engine maps the
-old URN onto the new one instead of replacing the resource. The old component records
-themselves stay in a deployed stack's state until its next ``pulumi up`` removes them
-(README, "Upgrading a deployed stack").
+the one component per application (docs/design.md, "Components"). No resource carries an
+alias: no stack was deployed before 0.1.0, the first release, so no earlier URN exists to
+map. A later release that moves resources adds aliases from the previous release's URNs,
+with an upgrade test (README, "Compatibility").
 """
 
 from dataclasses import dataclass
@@ -20,13 +17,6 @@ from components.secrecy import copied_outputs
 
 if TYPE_CHECKING:
     from components.adoption import Adoption
-
-# The former child components' type tokens, named in aliases only.
-FORMER_PLATFORMS = "healthcare-clients:index:AuthenticationPlatforms"
-FORMER_ROTATING_SECRET = "healthcare-clients:index:RotatingClientSecret"  # noqa: S105 (a type token)
-FORMER_CREDENTIALS = "healthcare-clients:index:ApplicationCredentials"
-FORMER_API_PERMISSIONS = "healthcare-clients:index:ApiPermissions"
-FORMER_DATA_PLANE = "healthcare-clients:index:DataPlaneAccess"
 
 
 @dataclass(frozen=True)
@@ -42,48 +32,23 @@ class Parent:
     adoption: "Adoption | None" = None
     component_type: str = "healthcare-clients:index:ClientApplication"
 
-    def formerly_under(self, component_type: str, resource: ResourceType, name: str) -> str:
-        """The URN a resource named ``name`` had in the former child component of this type."""
-        # A URN string, not pulumi.Alias(parent=...): the SDK turns every Alias into Outputs,
-        # an apply and a create_urn per resource, which cost a tenth of the program's time
-        # under the engine at 50 applications (bench/notes-engine.md); a string is sent as
-        # it is. A ClientApplication is a child of the stack, whose type is not part of its
-        # children's URNs.
-        types = f"{self.component_type}${component_type}${resource.token}"
-        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{types}::{name}"
-
-    def options(  # noqa: PLR0913 (each a Pulumi resource option, by its own name)
+    def options(
         self,
-        former_component: str,
         resource: ResourceType,
-        name: str,
         *,
-        former_names: tuple[str, ...] = (),
         delete_before_replace: bool | None = None,
         retain_on_delete: bool | None = None,
         protect: bool | None = None,
         import_id: str | None = None,
     ) -> pulumi.ResourceOptions:
-        """``parent=`` this application, an alias to the URN the resource of this type and
-        name had under its former parent (and one per earlier name there), and the options
-        given (``import_id``: the part of an adopted registration this resource takes over)."""
-        aliases: list[pulumi.Input[str | pulumi.Alias]] = [
-            self.formerly_under(former_component, resource, old) for old in (name, *former_names)
-        ]
+        """``parent=`` this application and the options given (``import_id``: the part of an
+        adopted registration this resource takes over)."""
         return pulumi.ResourceOptions(
-            aliases=aliases,
             delete_before_replace=delete_before_replace,
             retain_on_delete=retain_on_delete,
             protect=protect,
             **self._child(resource, import_id),
         )
-
-    def direct(
-        self, resource: ResourceType, *, import_id: str | None = None
-    ) -> pulumi.ResourceOptions:
-        """The options of a resource that was a direct child of the application in every
-        layout (registration, owners, service principal): no alias."""
-        return pulumi.ResourceOptions(**self._child(resource, import_id))
 
     def _child(self, resource: ResourceType, import_id: str | None) -> dict[str, Any]:
         """What every resource of the application gets: this parent, the outputs its provider

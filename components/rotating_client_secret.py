@@ -10,7 +10,7 @@ import pulumi_azuread as azuread
 
 from components.clock import rfc3339
 from components.config import KeyVaultSettings, SecretSettings
-from components.parent import FORMER_ROTATING_SECRET, Parent
+from components.parent import Parent
 from components.provider_resources import APPLICATION_PASSWORD, KEY_VAULT_SECRET
 from components.rotation import SlotState
 from components.secrecy import secret_if
@@ -73,9 +73,7 @@ def rotating_client_secret(
     # Never protected either: a protected password could not be replaced, so never rotate.
     def released(password_name: str) -> pulumi.ResourceOptions:
         return parent.options(
-            FORMER_ROTATING_SECRET,
             APPLICATION_PASSWORD,
-            password_name,
             retain_on_delete=True,
             protect=False,
         )
@@ -166,7 +164,7 @@ def key_vault_delivery(
                 enabled=True, expires=secret_if(int(client_secret.end_date.timestamp()), secret)
             ),
         ),
-        opts=parent.options(FORMER_ROTATING_SECRET, KEY_VAULT_SECRET, secret_resource),
+        opts=parent.options(KEY_VAULT_SECRET),
     )
     keyvault.Secret(
         id_resource,
@@ -176,5 +174,5 @@ def key_vault_delivery(
         properties=keyvault.SecretPropertiesArgs(
             value=client_id, content_type="Entra application (client) ID"
         ),
-        opts=parent.options(FORMER_ROTATING_SECRET, KEY_VAULT_SECRET, id_resource),
+        opts=parent.options(KEY_VAULT_SECRET),
     )
