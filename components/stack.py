@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from components import PROJECT, clock, healthcare
+from components import PROJECT, VERSION, clock, healthcare
 from components.adoption import check_adoption
 from components.client_application import ClientApplication
 from components.config import (
@@ -169,6 +169,7 @@ def stack_outputs(
     return {
         "applications": entries,
         "clientSecrets": pulumi.Output.secret(client_secrets),
+        "healthcareClientsVersion": VERSION,
     }
 
 

@@ -152,6 +152,8 @@ def test_outputs_follow_the_contract(dev: MockRun) -> None:
     assert dev.secret_output_paths == {"clientSecrets"}
     assert set(dev.outputs["clientSecrets"]) == {"postman", "backend"}
     assert all("clientSecret" not in app for app in dev.outputs["applications"].values())
+    # The release that ran, for a reviewer of the preview (CHANGELOG.md).
+    assert dev.outputs["healthcareClientsVersion"] == "0.1.0"
 
 
 def test_every_resource_is_a_direct_child_of_its_application(dev: MockRun) -> None:

@@ -319,7 +319,11 @@ def test_dev_stack_secrets_are_whole_top_level_outputs(
     result: MockRun = run(dev_config)
     assert all("." not in path and "[" not in path for path in result.secret_output_paths)
     masked = actions_v661_step_outputs(result.outputs, result.secret_output_paths)
-    assert masked == {"applications": False, "clientSecrets": True}
+    assert masked == {
+        "applications": False,
+        "clientSecrets": True,
+        "healthcareClientsVersion": False,
+    }
 
 
 @pytest.mark.parametrize(("wf", "job_id", "job"), _jobs(), ids=lambda v: str(v)[:20])
