@@ -13,13 +13,14 @@ PLAN_ARGS ?=
 PULUMI_BACKEND_URL ?= file://$(HOME)/.pulumi-healthcare-clients
 export PULUMI_BACKEND_URL
 
-.PHONY: help plan test lint typecheck unit engine e2e workflows up preview policy-venv verify bench bench-engine lock clean distclean
+.PHONY: help plan test lint typecheck unit engine provider e2e workflows up preview policy-venv verify bench bench-engine lock clean distclean
 
 help:
 	@echo "make plan     offline plan of the $(STACK) stack (no Pulumi CLI, no Azure)"
 	@echo "              STACK=prod, PLAN_ARGS=\"--json plan.json\" or \"--diff plan.json\""
 	@echo "make test     lint, type checks, workflow checks, tests and end-to-end tests (what CI runs; needs npm and Go)"
 	@echo "make engine   build the Pulumi CLI and Python language host from source (.engine/bin)"
+	@echo "              and get the real azuread provider plugin (make provider)"
 	@echo "make e2e      end-to-end tests under that engine, against the fake tenant"
 	@echo "make preview  pulumi preview --diff against your tenant (needs the Pulumi CLI and az login)"
 	@echo "make up       pulumi up (local file backend unless PULUMI_BACKEND_URL is set)"
@@ -95,6 +96,12 @@ policy-venv: $(POLICY_STAMP)
 # pulumi on PATH is the same version or newer.
 engine: $(RUNTIME_STAMP)
 	$(BIN)/python -m testbed.engine build
+	$(BIN)/python -m testbed.azuread_provider install
+
+# The real azuread provider plugin (.engine/plugins): one already there, else `pulumi plugin
+# install`, else a build from AZUREAD_PROVIDER_SOURCES (testbed/azuread_provider.py).
+provider: $(RUNTIME_STAMP)
+	$(BIN)/python -m testbed.azuread_provider install
 
 # End-to-end tests: `pulumi up/preview/refresh/destroy` under that engine, with provider
 # plugins backed by the fake tenant (testbed/plugin.py). No Azure.
