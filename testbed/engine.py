@@ -27,8 +27,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from testbed import store
+from testbed import azuread_provider, store
+from testbed.graphapi.server import GraphServer
 from testbed.tenant import new_state
+from testbed.testpki import TestPki, key_id, new_key, sign_jwt
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE_MODULE = ROOT / "engine"
@@ -38,6 +40,10 @@ EXEC_SHIM = "pulumi-language-python-exec"
 VERSION_SYMBOL = "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version"
 PROVIDERS = ("azuread", "azure-native")
 PASSPHRASE = "healthcare-clients-e2e"  # noqa: S105 (the test backend's passphrase)
+# The deploying identity signs in as the pipelines do: workload identity federation, with an
+# external OIDC token whose issuer and subject match a federated credential on the deployer.
+PIPELINE_ISSUER = "https://pipeline-oidc.loopback.test"
+PIPELINE_SUBJECT = "repo:contoso/healthcare-clients:environment:dev"
 
 
 class EngineError(RuntimeError):
@@ -151,9 +157,20 @@ def provider_versions() -> dict[str, str]:
 
 
 def install_plugins(home: Path) -> None:
-    """Install the fake providers into ``home`` as the pinned plugin versions."""
+    """Put the plugins in ``home`` at the pinned versions: the real azuread provider (``make
+    provider``), and this package's azure-native plugin over the fake tenant's ARM."""
     for name, version in provider_versions().items():
         directory = home / "plugins" / f"resource-{name}-v{version}"
+        if name == "azuread":
+            real = azuread_provider.plugin_dir(version)
+            if not (real / azuread_provider.BINARY).exists():
+                raise EngineError(
+                    f"no pulumi-resource-azuread {version} in {real}: run `make provider`"
+                )
+            # A real folder holding a link to the binary: the CLI skips linked plugin folders.
+            directory.mkdir(parents=True, exist_ok=True)
+            (directory / azuread_provider.BINARY).symlink_to(real / azuread_provider.BINARY)
+            continue
         directory.mkdir(parents=True, exist_ok=True)
         launcher = directory / f"pulumi-resource-{name}"
         launcher.write_text(
@@ -180,7 +197,10 @@ class EngineWorkspace:
     now: str
     bin_dir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+    graph: GraphServer | None = None
+    pki: Any = None
     _stacks: list[Any] = field(default_factory=list)
+    _oidc_token: str = ""
 
     @property
     def project(self) -> Path:
@@ -215,8 +235,59 @@ class EngineWorkspace:
         workspace.link_program(program, components)
         workspace.backend.mkdir()
         install_plugins(workspace.root / "home")
-        store.save(workspace.tenant_file, new_state(now=datetime.fromisoformat(now)))
+        state = new_state(now=datetime.fromisoformat(now))
+        state["caller"]["federatedIdentityCredentials"] = [
+            {"issuer": PIPELINE_ISSUER, "subject": PIPELINE_SUBJECT}
+        ]
+        store.save(workspace.tenant_file, state)
+        workspace.pki = TestPki.create(workspace.root / "pki")
+        workspace.graph = GraphServer(workspace.tenant_file, workspace.pki).start()
+        issuer_key = new_key()
+        workspace.graph.trust_issuer(PIPELINE_ISSUER, issuer_key.public_key())
+        moment = int(datetime.now().timestamp())
+        workspace._oidc_token = sign_jwt(
+            issuer_key,
+            {"kid": key_id(issuer_key.public_key())},
+            {
+                "iss": PIPELINE_ISSUER,
+                "sub": PIPELINE_SUBJECT,
+                "aud": "api://AzureADTokenExchange",
+                "iat": moment,
+                "nbf": moment,
+                "exp": moment + 24 * 3600,
+            },
+        )
         return workspace
+
+    def close(self) -> None:
+        """Stop the Graph server (the stacks' files stay for a test to read)."""
+        if self.graph is not None:
+            self.graph.stop()
+            self.graph = None
+
+    def __enter__(self) -> EngineWorkspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def provider_env(self) -> dict[str, str]:
+        """The real azuread provider's own settings (pulumi-azuread provider/resources.go;
+        terraform-provider-azuread internal/provider/provider.go): a custom cloud from
+        metadataHost, OIDC sign-in, and Go's TLS trusting the test CA (SSL_CERT_FILE)."""
+        if self.graph is None:
+            return {}
+        state = self.tenant()
+        tenant_id, client_id = state["tenantId"], state["caller"]["clientId"]
+        return {
+            "ARM_METADATA_HOSTNAME": self.graph.host,
+            "ARM_TENANT_ID": tenant_id,
+            "ARM_CLIENT_ID": client_id,
+            "ARM_USE_OIDC": "true",
+            "ARM_OIDC_TOKEN": self._oidc_token,
+            "ARM_USE_CLI": "false",
+            "SSL_CERT_FILE": str(self.pki.ca_file),
+        }
 
     def link_program(self, program: Path | None = None, components: Path | None = None) -> None:
         """Point the project at a program: by default this repository's own files."""
@@ -237,6 +308,7 @@ class EngineWorkspace:
             "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
             "HEALTHCARE_CLIENTS_NOW": self.now,
             store.ENV: str(self.tenant_file),
+            **self.provider_env(),
             **self.extra_env,
         }
 

@@ -6,6 +6,7 @@ never skipped: without it these tests fail and say how to build it. ``dev_config
 shared constants come from tests/conftest.py.
 """
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,5 +26,6 @@ def engine_bin() -> Path:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, engine_bin: Path) -> EngineWorkspace:
-    return EngineWorkspace.create(tmp_path / "ws", now=DEV_NOW, bin_dir=engine_bin)
+def workspace(tmp_path: Path, engine_bin: Path) -> Iterator[EngineWorkspace]:
+    with EngineWorkspace.create(tmp_path / "ws", now=DEV_NOW, bin_dir=engine_bin) as created:
+        yield created
