@@ -120,10 +120,11 @@ Change = tuple[str, str, str, str]  # operation, entity type, display name, obje
 class Directory:
     """Graph's answers on one tenant state; ``changes`` lists what a request wrote."""
 
-    def __init__(self, tenant: Tenant, born: Callable[[str], bool]) -> None:
+    def __init__(self, tenant: Tenant, born: Callable[[str, bool], bool]) -> None:
         self.tenant = tenant
         self.state = tenant.state
-        # Whether an object was created too recently to be read back (eventual consistency).
+        # Whether an object was created too recently for this request to find it (eventual
+        # consistency); ``direct``: a GET of the object by its own ID (server.py).
         self.replicating = born
         self.changes: list[Change] = []
 
@@ -165,9 +166,9 @@ class Directory:
 
     # -- applications ---------------------------------------------------------------------
 
-    def _application(self, object_id: str) -> dict[str, Any]:
+    def _application(self, object_id: str, *, direct: bool = False) -> dict[str, Any]:
         app = self.state["applications"].get(object_id)
-        if app is None or self.replicating(object_id):
+        if app is None or self.replicating(object_id, direct):
             raise not_found(object_id)
         return cast(dict[str, Any], app)
 
@@ -183,11 +184,12 @@ class Directory:
                 found = [
                     select(self._app_wire(a, request.base), request.query.get("$select"))
                     for a in self.state["applications"].values()
-                    if not self.replicating(a["id"]) and matches(self._app_wire(a, ""), clauses)
+                    if not self.replicating(a["id"], False)
+                    and matches(self._app_wire(a, ""), clauses)
                 ]
                 return 200, collection(request.base, found, "applications")
         object_id, sub = rest[0], rest[1:]
-        app = self._application(object_id)
+        app = self._application(object_id, direct=not sub and method == "GET")
         if not sub:
             if method == "GET":
                 wire = self._app_wire(app, request.base)
@@ -519,7 +521,7 @@ class Directory:
                 )
                 return 201, dict(credential)
         found = [c for c in held if c["id"] == rest[0] or c["name"] == rest[0]]
-        if not found or self.replicating(found[0]["id"]):
+        if not found or self.replicating(found[0]["id"], request.method == "GET"):
             raise not_found(rest[0])
         credential = found[0]
         if request.method == "GET":
@@ -575,13 +577,13 @@ class Directory:
                 found = [
                     select(self._sp_wire(sp, request.base), request.query.get("$select"))
                     for sp in sps.values()
-                    if not self.replicating(sp["id"]) and matches(sp, clauses)
+                    if not self.replicating(sp["id"], False) and matches(sp, clauses)
                 ]
                 return 200, collection(request.base, found, "servicePrincipals")
             if request.method == "POST":
                 return 201, self._create_service_principal(request)
         sp = sps.get(rest[0])
-        if sp is None or self.replicating(rest[0]):
+        if sp is None or self.replicating(rest[0], request.method == "GET" and len(rest) == 1):
             raise not_found(rest[0])
         sub = rest[1:]
         if not sub:
@@ -630,7 +632,7 @@ class Directory:
         app = next(
             (a for a in self.state["applications"].values() if a["appId"].lower() == app_id), None
         )
-        if app is None or self.replicating(app["id"]):
+        if app is None or self.replicating(app["id"], False):
             raise bad_request(
                 f"The appId '{app_id}' of the service principal does not reference a valid application object.",
             )
@@ -762,7 +764,7 @@ class Directory:
                 )
                 return 201, dict(grants[grant_id])
         grant = grants.get(rest[0])
-        if grant is None or self.replicating(rest[0]):
+        if grant is None or self.replicating(rest[0], request.method == "GET"):
             raise not_found(rest[0])
         if request.method == "GET":
             return 200, dict(grant)
@@ -787,7 +789,9 @@ class Directory:
         if not rest:
             if request.method == "GET":
                 listed = [
-                    self._assignment_wire(a) for a in mine.values() if not self.replicating(a["id"])
+                    self._assignment_wire(a)
+                    for a in mine.values()
+                    if not self.replicating(a["id"], False)
                 ]
                 return 200, collection(request.base, listed, "appRoleAssignments")
             if request.method == "POST":
@@ -817,7 +821,7 @@ class Directory:
                 )
                 return 201, self._assignment_wire(assignments[assignment_id])
         assignment = mine.get(rest[0])
-        if assignment is None or self.replicating(rest[0]):
+        if assignment is None or self.replicating(rest[0], request.method == "GET"):
             raise not_found(rest[0])
         if request.method == "GET":
             return 200, self._assignment_wire(assignment)

@@ -6,9 +6,14 @@ Behaviour that tests turn up, read from ``state["graph"]`` on every request:
   with a ``Retry-After`` of ``retryAfterSeconds`` and Graph's throttling error body
   (learn.microsoft.com/graph/throttling: "Microsoft Graph returns HTTP status code 429 ...
   the Retry-After header"). The choice is drawn from a seeded generator, so a run repeats.
-- ``replicationSeconds``: for that long after an object is created, reads of it answer 404
-  and a service principal for a new application is refused as "does not reference a valid
-  application object". Graph is eventually consistent across its replicas
+- ``replicationSeconds``: for that long after an object is created, requests that reach it
+  through another path answer as if it did not exist: queries and lists leave it out, writes
+  to it or under it (a PATCH, ``addPassword``, owners, credentials) answer 404, and a service
+  principal for a new application is refused as "does not reference a valid application
+  object". A GET of the object by its own ID still finds it unless ``lagDirectReads`` is set:
+  with it, terraform-provider-azuread v3.9.0 fails to create an application (its Read marks a
+  404 as gone, application_registration_resource.go, and go-azure-sdk retries no 404 without
+  a RetryFunc, sdk/client/client.go), which tests/e2e/test_graph_load.py records. Graph is eventually consistent across its replicas
   (learn.microsoft.com/graph/best-practices-concept, "Handling eventual consistency"; the
   provider's own retries for it: terraform-provider-azuread applications and
   serviceprincipals resources, provider-behaviour notes).
@@ -209,10 +214,15 @@ class GraphServer:
                     {"Retry-After": retry},
                 )
             delay = float(settings.get("replicationSeconds") or 0)
+            lag_direct = bool(settings.get("lagDirectReads"))
             now = time.monotonic()
-            directory = Directory(
-                tenant, lambda object_id: now - self._born.get(object_id, -1e9) < delay
-            )
+
+            def replicating(object_id: str, direct: bool) -> bool:
+                if direct and not lag_direct:
+                    return False
+                return now - self._born.get(object_id, -1e9) < delay
+
+            directory = Directory(tenant, replicating)
             before = copy.deepcopy(tenant.state)
             status, body = directory.handle(request)
             fault = _armed(tenant.state, directory.changes)
