@@ -124,7 +124,7 @@ class Directory:
         self.tenant = tenant
         self.state = tenant.state
         # Whether an object was created too recently for this request to find it (eventual
-        # consistency); ``direct``: a GET of the object by its own ID (server.py).
+        # consistency); ``direct``: a request that addresses the object by its own ID.
         self.replicating = born
         self.changes: list[Change] = []
 
@@ -189,7 +189,7 @@ class Directory:
                 ]
                 return 200, collection(request.base, found, "applications")
         object_id, sub = rest[0], rest[1:]
-        app = self._application(object_id, direct=not sub and method == "GET")
+        app = self._application(object_id, direct=True)
         if not sub:
             if method == "GET":
                 wire = self._app_wire(app, request.base)
@@ -521,7 +521,7 @@ class Directory:
                 )
                 return 201, dict(credential)
         found = [c for c in held if c["id"] == rest[0] or c["name"] == rest[0]]
-        if not found or self.replicating(found[0]["id"], request.method == "GET"):
+        if not found or self.replicating(found[0]["id"], True):
             raise not_found(rest[0])
         credential = found[0]
         if request.method == "GET":
@@ -583,7 +583,7 @@ class Directory:
             if request.method == "POST":
                 return 201, self._create_service_principal(request)
         sp = sps.get(rest[0])
-        if sp is None or self.replicating(rest[0], request.method == "GET" and len(rest) == 1):
+        if sp is None or self.replicating(rest[0], True):
             raise not_found(rest[0])
         sub = rest[1:]
         if not sub:
@@ -736,8 +736,11 @@ class Directory:
                 )
                 body = request.body
                 for key in ("clientId", "resourceId"):
-                    if str(body.get(key)) not in self.state["servicePrincipals"]:
-                        raise not_found(str(body.get(key)))
+                    named = str(body.get(key))
+                    if named not in self.state["servicePrincipals"] or self.replicating(
+                        named, False
+                    ):
+                        raise not_found(named)
                 consent = body.get("consentType", "AllPrincipals")
                 wanted = (body["clientId"], body["resourceId"], consent, body.get("principalId"))
                 if any(
@@ -764,7 +767,7 @@ class Directory:
                 )
                 return 201, dict(grants[grant_id])
         grant = grants.get(rest[0])
-        if grant is None or self.replicating(rest[0], request.method == "GET"):
+        if grant is None or self.replicating(rest[0], True):
             raise not_found(rest[0])
         if request.method == "GET":
             return 200, dict(grant)
@@ -798,7 +801,7 @@ class Directory:
                 self._deny(lambda: require_graph(caller, ["AppRoleAssignment.ReadWrite.All"]))
                 body = request.body
                 principal = self.state["servicePrincipals"].get(str(body.get("principalId")))
-                if principal is None:
+                if principal is None or self.replicating(principal["id"], False):
                     raise not_found(str(body.get("principalId")))
                 if body.get("appRoleId") not in {r["id"] for r in resource.get("appRoles", [])}:
                     raise bad_request("Permission being assigned was not found on application")
@@ -821,7 +824,7 @@ class Directory:
                 )
                 return 201, self._assignment_wire(assignments[assignment_id])
         assignment = mine.get(rest[0])
-        if assignment is None or self.replicating(rest[0], request.method == "GET"):
+        if assignment is None or self.replicating(rest[0], True):
             raise not_found(rest[0])
         if request.method == "GET":
             return 200, self._assignment_wire(assignment)

@@ -7,13 +7,15 @@ Behaviour that tests turn up, read from ``state["graph"]`` on every request:
   (learn.microsoft.com/graph/throttling: "Microsoft Graph returns HTTP status code 429 ...
   the Retry-After header"). The choice is drawn from a seeded generator, so a run repeats.
 - ``replicationSeconds``: for that long after an object is created, requests that reach it
-  through another path answer as if it did not exist: queries and lists leave it out, writes
-  to it or under it (a PATCH, ``addPassword``, owners, credentials) answer 404, and a service
-  principal for a new application is refused as "does not reference a valid application
-  object". A GET of the object by its own ID still finds it unless ``lagDirectReads`` is set:
-  with it, terraform-provider-azuread v3.9.0 fails to create an application (its Read marks a
-  404 as gone, application_registration_resource.go, and go-azure-sdk retries no 404 without
-  a RetryFunc, sdk/client/client.go), which tests/e2e/test_graph_load.py records. Graph is eventually consistent across its replicas
+  through another object answer as if it did not exist: queries and lists leave it out, a
+  service principal for a new application is refused as "does not reference a valid
+  application object", and a grant or role assignment naming a new service principal answers
+  404. Requests that address the object by its own ID (a GET, a PATCH, ``addPassword``) still
+  find it unless ``lagDirectReads`` is set. With that set, terraform-provider-azuread v3.9.0
+  fails: its Read after creating an application marks a 404 as gone
+  (application_registration_resource.go), its fallback-flag and redirect-URI resources PATCH
+  once, and go-azure-sdk retries no 404 without a RetryFunc (sdk/client/client.go).
+  tests/e2e/test_graph_load.py pins that as a finding. Graph is eventually consistent across its replicas
   (learn.microsoft.com/graph/best-practices-concept, "Handling eventual consistency"; the
   provider's own retries for it: terraform-provider-azuread applications and
   serviceprincipals resources, provider-behaviour notes).
