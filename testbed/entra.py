@@ -12,9 +12,8 @@ kept together because they share that object's state and Graph's rules for it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from components import provider_resources as types
 from testbed.graph import (
     application,
     check_application_id,
@@ -25,8 +24,11 @@ from testbed.graph import (
     redirect_uri_problem,
     typed,
 )
+from testbed.resource_handler import CheckFailure, Inputs, ProviderError
 from testbed.rights import Denied, require_app_write, require_graph, require_owner_add
-from testbed.tenant import CheckFailure, Inputs, ProviderError, Tenant, register, register_invoke
+
+if TYPE_CHECKING:
+    from testbed.tenant import Tenant
 
 NO_DEFAULTS: dict[str, Any] = {}
 
@@ -323,12 +325,6 @@ class RedirectUris:
             app["redirectUris"][kind] = []
 
 
-register(types.APPLICATION_REGISTRATION.token, ApplicationRegistration())
-register(types.APPLICATION_OWNER.token, ApplicationOwner())
-register(types.FALLBACK_PUBLIC_CLIENT.token, FallbackPublicClient())
-register(types.REDIRECT_URIS.token, RedirectUris())
-
-
 def get_application(tenant: Tenant, args: Mapping[str, Any]) -> Inputs:
     """TF applications/application_data_source.go: by object ID, client ID or display name;
     Graph's nulls read as zero values (GetOrZero); the owners are listed."""
@@ -405,6 +401,3 @@ def get_application(tenant: Tenant, args: Mapping[str, Any]) -> Inputs:
         "tags": [],
         "termsOfServiceUrl": "",
     }
-
-
-register_invoke(types.GET_APPLICATION, get_application)

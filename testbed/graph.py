@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from testbed.resource_handler import CheckFailure, ProviderError
 from testbed.rights import Denied
-from testbed.tenant import CheckFailure, ProviderError, Tenant
+
+if TYPE_CHECKING:
+    from testbed.tenant import Tenant
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # TF common-types/stable/id_application.go: the ID must be /applications/{id}.
