@@ -401,13 +401,10 @@ def check_policy_config(config_file: Path) -> list[Finding]:  # noqa: C901, PLR0
     """The --policy-pack-config file names real policies and fits their config schemas."""
     if not config_file.is_file():
         return []
-    from policy import rules  # pure module, safe to import
+    from policy.rules import POLICY_NAMES  # pure modules, safe to import
+    from policy.settings import SCHEMAS
 
-    schemas = {
-        rules.PASSWORD_LIFETIME: rules.PASSWORD_LIFETIME_SCHEMA,
-        rules.MIN_OWNERS: rules.MIN_OWNERS_SCHEMA,
-    }
-    names = {spec.name for spec in rules.RESOURCE_RULES} | {rules.MIN_OWNERS}
+    schemas, names = SCHEMAS, POLICY_NAMES
     rel = _rel(config_file)
     findings: list[Finding] = []
     try:

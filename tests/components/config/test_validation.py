@@ -23,7 +23,7 @@ from components.azure_roles import PRIVILEGED_ROLES
 from components.config import check_config, load_settings, provider_uri_problem
 from components.errors import ConfigError
 from components.provider_resources import RESOURCE_TYPES
-from policy import rules
+from policy import role_assignments, wire
 from testbed.fake_tenant import TOKEN_SERVICE_PRINCIPAL, FakeTenant, InvokeError
 from testbed.stackfile import StackFileError, load_stack_file
 from tests.components.test_credentials import make_certificate, pem
@@ -402,7 +402,7 @@ def test_every_privileged_role_is_refused_by_config_and_policy(guid: str, name: 
         "roleDefinitionId": f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/"
         f"roleDefinitions/{guid}",
     }
-    assert rules.check_no_privileged_role(rules.ROLE_ASSIGNMENT, props, {}) == [
+    assert role_assignments.check_no_privileged_role(wire.ROLE_ASSIGNMENT, props, {}) == [
         f"roleDefinitionId is the built-in role {name!r}, which can grant access or administer "
         "resources: a client application holds a FHIR or DICOM data role, or a custom role with "
         "data actions only."
@@ -416,7 +416,7 @@ def test_data_roles_and_custom_roles_pass_config_and_policy() -> None:
         props = {
             "roleDefinitionId": f"/subscriptions/{SUBSCRIPTION}/providers/x/roleDefinitions/{guid}"
         }
-        assert rules.check_no_privileged_role(rules.ROLE_ASSIGNMENT, props, {}) == []
+        assert role_assignments.check_no_privileged_role(wire.ROLE_ASSIGNMENT, props, {}) == []
 
 
 # --- 6. Key Vault secret names ----------------------------------------------------------------------
