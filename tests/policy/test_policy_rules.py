@@ -563,9 +563,9 @@ def test_assembled_pack_serves_every_policy_and_flags_a_bad_resource() -> None:
 
 
 def test_policy_project_file_is_valid() -> None:
-    from tools import lint_workflows
+    from tools.lint_workflows import policy_pack
 
-    assert lint_workflows.check_policy_project() == []
+    assert policy_pack.check_policy_project() == []
 
 
 @pytest.mark.parametrize(
@@ -580,30 +580,30 @@ def test_policy_project_file_is_valid() -> None:
     ],
 )
 def test_policy_project_file_errors(tmp_path: Path, project: str, expected: str) -> None:
-    from tools import lint_workflows
+    from tools.lint_workflows import policy_pack
 
     (tmp_path / "PulumiPolicy.yaml").write_text(project)
     (tmp_path / "__main__.py").write_text("PolicyPack(name='ok-pack', policies=[])\n")
-    messages = [f.message for f in lint_workflows.check_policy_project(tmp_path)]
+    messages = [f.message for f in policy_pack.check_policy_project(tmp_path)]
     assert any(expected in m for m in messages), messages
 
 
 def test_policy_pack_name_and_config_are_checked(tmp_path: Path) -> None:
-    from tools import lint_workflows
+    from tools.lint_workflows import policy_pack
 
     (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.1.0\n")
     (tmp_path / "__main__.py").write_text("PolicyPack('bad name!', policies=[])\n")
     (tmp_path / "config.json").write_text(
         '{"entra-password-max-lifetime": {"maxPasswordLifetimeMonths": 36}, "nope": {}}'
     )
-    messages = " | ".join(f.message for f in lint_workflows.check_policy_project(tmp_path))
+    messages = " | ".join(f.message for f in policy_pack.check_policy_project(tmp_path))
     assert "pack name 'bad name!'" in messages
     assert "36 is not an integer in [1, 24]" in messages
     assert "unknown policy 'nope'" in messages
 
 
 def test_inline_zizmor_ignores_need_a_reason(tmp_path: Path) -> None:
-    from tools import lint_workflows
+    from tools.lint_workflows import cli, zizmor
 
     bare = tmp_path / "bare.yml"
     bare.write_text("env:\n  X: ${{ secrets.X }} # zizmor: ignore[secrets-outside-env]\n")
@@ -612,6 +612,6 @@ def test_inline_zizmor_ignores_need_a_reason(tmp_path: Path) -> None:
         "env:\n  # Reason: the identity is bound to the pull_request subject.\n"
         "  X: ${{ secrets.X }} # zizmor: ignore[secrets-outside-env]\n"
     )
-    assert len(lint_workflows.check_inline_ignores([bare])) == 1
-    assert lint_workflows.check_inline_ignores([explained]) == []
-    assert lint_workflows.check_inline_ignores(lint_workflows.workflow_files()) == []
+    assert len(zizmor.check_inline_ignores([bare])) == 1
+    assert zizmor.check_inline_ignores([explained]) == []
+    assert zizmor.check_inline_ignores(cli.workflow_files()) == []
