@@ -24,6 +24,7 @@ from testbed.graph import (
     redirect_uri_problem,
     typed,
 )
+from testbed.redirect_restrictions import refuse_redirect_uris
 from testbed.resource_handler import CheckFailure, Inputs, ProviderError
 from testbed.rights import Denied, require_app_write, require_graph, require_owner_add
 
@@ -242,28 +243,11 @@ class FallbackPublicClient:
             app["isFallbackPublicClient"] = None
 
 
-def _refuse_shared_uris(app: dict[str, Any], kind: str, uris: list[str]) -> None:
-    """Entra keeps an application's redirect URIs distinct across platforms ("Redirect URIs
-    must have distinct values", MicrosoftDocs/azure-docs #89929)."""
-    for other, listed in app["redirectUris"].items():
-        shared = sorted(set(uris) & set(listed)) if other != kind else []
-        if shared:
-            raise ProviderError(
-                typed(
-                    f"setting redirect URIs ({kind}): "
-                    + graph_status(
-                        400,
-                        "Bad Request",
-                        "Request_BadRequest",
-                        f"Redirect URIs must have distinct values: {shared[0]} is also a {other} URI.",
-                    )
-                )
-            )
-
-
 class RedirectUris:
     """TF application_redirect_uris_resource.go: one resource per platform type; create
-    refuses a type that already has URIs; delete empties the list; an empty list is gone."""
+    refuses a type that already has URIs; delete empties the list; an empty list is gone.
+    Check is the provider's (uri.go); create and update are refused as Graph refuses the
+    write (``testbed.redirect_restrictions``)."""
 
     computed: frozenset[str] = frozenset()
     defaults = NO_DEFAULTS
@@ -293,7 +277,7 @@ class RedirectUris:
                 typed(import_error(resource_id, "azuread_application_redirect_uris"))
             )
         writable(tenant, app, typed(f"setting {resource_id}"))
-        _refuse_shared_uris(app, kind, inputs["redirectUris"])
+        refuse_redirect_uris(app, kind, inputs["redirectUris"])
         app["redirectUris"][kind] = sorted(set(inputs["redirectUris"]))
         return resource_id, {}
 
@@ -313,7 +297,7 @@ class RedirectUris:
         base, _, kind = resource_id.rpartition("/redirectUris/")
         _, app = existing(tenant, base, "updating redirect URIs")
         writable(tenant, app, typed(f"updating {resource_id}"))
-        _refuse_shared_uris(app, kind, news["redirectUris"])
+        refuse_redirect_uris(app, kind, news["redirectUris"])
         app["redirectUris"][kind] = sorted(set(news["redirectUris"]))
         return dict(news)
 
