@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from components.azure_roles import PRIVILEGED_ROLES
-from components.config import check_config, load_settings, provider_uri_problem
+from components.config import check_config, load_settings
 from components.errors import ConfigError
 from components.provider_resources import RESOURCE_TYPES
 from policy import role_assignments, wire
@@ -636,21 +636,7 @@ def test_native_uris_the_provider_accepts(uri: str) -> None:
     assert problems(with_app(redirectUris={"mobileDesktop": [uri]})) == []
 
 
-@pytest.mark.parametrize(
-    ("uri", "expected"),
-    [
-        ("", "URI must not be empty"),
-        ("urn:a:b", None),
-        ("urn:a", "URI has no host"),
-        ("https://a.example.com:port/", "URI is in an invalid format"),
-        ("https://a.example.com/%zz", "URI is in an invalid format"),
-        (":nothing", "URI is in an invalid format"),
-        ("https:///path", "URI has no host"),
-        ("https://" + "a" * 250, "URI must be 256 characters or less"),
-    ],
-)
-def test_provider_rule_table(uri: str, expected: str | None) -> None:
-    assert provider_uri_problem(uri) == expected
+# provider_uri_problem against the shared table: tests/test_redirect_uris.py.
 
 
 def _go_host(uri: str) -> bool:
