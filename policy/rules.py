@@ -76,7 +76,8 @@ RESOURCE_RULES: Final[tuple[RuleSpec, ...]] = (
     ),
     RuleSpec(
         settings.REDIRECT_URIS,
-        "Web and SPA redirect URIs use https, or http on a loopback host.",
+        "Redirect URIs use https, or http on a loopback host (localhost, 127.0.0.1); "
+        "mobile and desktop ones may use a custom scheme instead.",
         (APPLICATION_REDIRECT_URIS,),
         check_redirect_uris,
     ),
