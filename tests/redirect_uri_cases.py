@@ -31,7 +31,8 @@ What each copy must do, derived from those three (tests/test_redirect_uris.py):
 
 * the config refuses a case when any of the three does;
 * the fake refuses it when the provider or Entra does: the provider's check at Check, Entra's
-  rules when the redirect URIs are written (``testbed.redirect_restrictions``);
+  rules when the redirect URIs are written (``testbed.redirect_restrictions``); the Graph fake
+  (``testbed.graphapi``), behind the real provider's own check, refuses the ``entra`` cases;
 * the policy pack refuses exactly the ``scheme`` cases, the rule that decides where tokens may
   go; the provider and Entra refuse the rest before any change reaches the tenant. ``policy``
   overrides that for a case, with its reason in ``note``.

@@ -1,6 +1,6 @@
 """Every copy of the redirect URI rules against the one table in tests/redirect_uri_cases.py:
-the config's validation, the fake tenant (the provider's check, then Graph's write) and the
-policy pack."""
+the config's validation, the fake tenant (the provider's check, then Graph's write), the Graph
+fake that the real provider talks to under the engine, and the policy pack."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from components import provider_resources as types
 from components.config import provider_uri_problem
 from policy import settings, wire
 from testbed.graph import redirect_uri_problem
+from testbed.graphapi.directory import Directory, Request
+from testbed.graphapi.odata import GraphError
 from testbed.tenant import ProviderError, Tenant, new_state
 from tests.components.config.test_validation import problems, with_app
 from tests.policy.test_policy_rules import run_policy
@@ -70,6 +72,31 @@ def test_the_fake_tenant(case: RedirectCase) -> None:
         tenant.create(token, "uris", checked)
         (app,) = tenant.applications.values()
         assert app["redirectUris"][case.platform] == [case.uri]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [case for case in CASES if case.provider is None],
+    ids=[case.id for case in CASES if case.provider is None],
+)
+def test_the_graph_fake(case: RedirectCase) -> None:
+    """What reaches Graph passed the real provider's check; Graph refuses what Entra does."""
+    directory = Directory(Tenant(new_state()), born=lambda _: False)
+    wire_name = {"Web": "web", "SPA": "spa", "PublicClient": "publicClient"}[case.platform]
+    body = {"displayName": "app", wire_name: {"redirectUris": [case.uri]}}
+    request = Request("POST", ["applications"], {}, body, "https://graph.loopback.test/v1.0")
+    if case.entra is None:
+        status, created = directory.handle(request)
+        assert status == 201
+        assert created is not None
+        assert created[wire_name]["redirectUris"] == [case.uri]
+    else:
+        with pytest.raises(GraphError) as refused:
+            directory.handle(request)
+        assert (refused.value.status, refused.value.code) == (400, "Request_BadRequest")
+        assert refused.value.message == (
+            f"Invalid value specified for property '{wire_name}' of resource 'Application'."
+        )
 
 
 @each_case
