@@ -8,11 +8,13 @@ uses (authorization 2022-04-01, keyvault 2024-11-01), cited per class.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from components import provider_resources as types
+from testbed.resource_handler import CheckFailure, Inputs, ProviderError
 from testbed.rights import Denied, require_azure
-from testbed.tenant import CheckFailure, Inputs, ProviderError, Tenant, register
+
+if TYPE_CHECKING:
+    from testbed.tenant import Tenant
 
 ROLE_DEFINITION = re.compile(
     r"^/subscriptions/[0-9a-fA-F-]{36}/providers/Microsoft\.Authorization/roleDefinitions/([0-9a-fA-F-]{36})$"
@@ -269,7 +271,3 @@ class VaultSecret:
         except Denied as error:
             raise ProviderError(f"deleting secret {record['name']}: {error}") from None
         record["deleted"] = True
-
-
-register(types.ROLE_ASSIGNMENT.token, RoleAssignment())
-register(types.KEY_VAULT_SECRET.token, VaultSecret())

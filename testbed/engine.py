@@ -393,10 +393,18 @@ if __name__ == "__main__":
             build()
         except (EngineError, subprocess.CalledProcessError) as error:
             sys.exit(f"engine: {error}")
+    elif sys.argv[1:] == ["provider"]:
+        # Here, not in testbed.azuread_provider: it needs this module's locate(), and this
+        # module needs it, so only one of the two may import the other.
+        engine = locate()
+        try:
+            azuread_provider.install(engine / "pulumi" if engine else None)
+        except (azuread_provider.ProviderError, subprocess.CalledProcessError) as error:
+            sys.exit(f"provider: {error}")
     elif sys.argv[1:] == ["where"]:
         location = locate()
         if location is None:
             sys.exit("engine: none built; run `make engine`")
         print(location)
     else:
-        sys.exit("usage: python -m testbed.engine build|where")
+        sys.exit("usage: python -m testbed.engine build|provider|where")

@@ -31,7 +31,8 @@ reported service answer (cited):
   application.
 - Redirect URIs are distinct across an application's platforms (MicrosoftDocs/azure-docs
   #89929) and at most 256 characters each ("Redirect URI (reply URL) outline and
-  restrictions", learn.microsoft.com/entra/identity-platform/reply-url).
+  restrictions", learn.microsoft.com/entra/identity-platform/reply-url); the same page's
+  scheme and character restrictions are ``testbed.redirect_restrictions``.
 - A service principal needs an application with that ``appId`` (400 "does not reference a
   valid application object"), and an application has at most one.
 - One delegated grant per client, resource, consent type and principal (409, terraform-provider-
@@ -64,6 +65,7 @@ from testbed.graphapi.odata import (
     select,
     timestamp,
 )
+from testbed.redirect_restrictions import GRAPH_PROPERTY, entra_redirect_uri_problem
 from testbed.rights import (
     Denied,
     require_app_write,
@@ -305,6 +307,13 @@ class Directory:
 
     def _check_redirect_uris(self, app: dict[str, Any], kind: str, uris: list[str]) -> None:
         for uri in uris:
+            # Entra's documented restrictions, and Graph's wording (testbed.redirect_restrictions).
+            if entra_redirect_uri_problem(uri, kind) is not None:
+                raise bad_request(
+                    f"Invalid value specified for property '{GRAPH_PROPERTY[kind]}' of resource "
+                    "'Application'.",
+                    "Request_BadRequest",
+                )
             if len(uri) > MAX_REDIRECT_URI_LENGTH:
                 raise bad_request(
                     f"Redirect URI {uri[:40]}... is longer than {MAX_REDIRECT_URI_LENGTH} characters.",

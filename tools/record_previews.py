@@ -1,6 +1,6 @@
 """Record what a reviewer sees in a pull request: real ``pulumi preview --diff`` output.
 
-``python -m testbed.record_previews docs/previews`` deploys the dev stack under the engine
+``python -m tools.record_previews docs/previews`` deploys the dev stack under the engine
 built from source (``make engine``) against the fake tenant, then previews two typical
 changes with the policy pack, as ``preview.yml`` does, and writes each preview to a file:
 
@@ -124,6 +124,6 @@ def record(target: Path) -> dict[str, str]:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m testbed.record_previews DIRECTORY")
+        sys.exit("usage: python -m tools.record_previews DIRECTORY")
     for name in record(Path(sys.argv[1])):
         print(f"wrote {Path(sys.argv[1]) / name}")
