@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from components.provider_resources import RESOURCE_TYPES
 from testbed.first_party import first_party_service_principals
+from testbed.served_types import SERVED_TYPES
 
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 DEPLOYER_OBJECT_ID = "a1b2c3d4-0000-4000-8000-000000000001"
@@ -236,8 +236,8 @@ _INVOKES: dict[str, InvokeHandler] = {}
 
 
 def register(token: str, handler: Handler) -> None:
-    if token not in RESOURCE_TYPES:
-        raise ValueError(f"{token} is not in components.provider_resources")
+    if token not in SERVED_TYPES:
+        raise ValueError(f"{token} is not in testbed.served_types")
     _HANDLERS[token] = handler
 
 
@@ -251,6 +251,7 @@ def _load_handlers() -> None:
     import testbed.arm
     import testbed.credentials
     import testbed.entra
+    import testbed.healthcare_services
     import testbed.principals  # noqa: F401 (imported to register its handlers)
 
 
