@@ -5,7 +5,8 @@ names as one entry of ``healthcare-clients:applications``, plus the services it 
 resource IDs may come from its own resources' outputs. The classes below are the package's
 schema: ``pulumi.provider.experimental`` reads their annotations and docstrings into the
 schema's types and descriptions (its ``analyzer``), so each docstring is what a user reads in
-their SDK.
+their SDK. The class names are the schema's type names; SDK generators add ``Args`` to those
+of inputs (``RedirectUrisArgs`` in TypeScript and Python), so they carry no suffix here.
 
 Checking reuses the stack's configuration checks (``components.config``): the arguments are
 written as the entry and the services they stand for, and every problem comes back at its
@@ -35,7 +36,7 @@ from components.resolution import ApplicationPlan, plan_of, resolve
 # --- the schema ----------------------------------------------------------------------------
 
 
-class RedirectUrisArgs(TypedDict):
+class RedirectUris(TypedDict):
     """Redirect URIs per platform, as the portal's Authentication blade lists them."""
 
     mobile_desktop: NotRequired[list[str]]
@@ -48,7 +49,7 @@ class RedirectUrisArgs(TypedDict):
     """"Single-page application": https URIs (http only for localhost)."""
 
 
-class SecretArgs(TypedDict):
+class Secret(TypedDict):
     """The client secret. By default two password slots rotate without downtime: each lives
     `expiresIn` and a new one becomes active every half lifetime (`rotateEvery`)."""
 
@@ -70,7 +71,7 @@ class SecretArgs(TypedDict):
     `start`."""
 
 
-class ServiceArgs(TypedDict):
+class Service(TypedDict):
     """A FHIR service or DICOM service of Azure Health Data Services, or an Azure API for FHIR,
     that the application reaches."""
 
@@ -87,7 +88,7 @@ class ServiceArgs(TypedDict):
     always https://dicom.healthcareapis.azure.com)."""
 
 
-class FederatedCredentialArgs(TypedDict):
+class FederatedCredential(TypedDict):
     """A federated identity credential: a workload (GitHub Actions, or any OIDC issuer) signs in
     as the application without a secret. Give `repository` and exactly one of `branch`,
     `environment`, `pullRequest` or `tag` for GitHub Actions; otherwise `issuer` and
@@ -113,7 +114,7 @@ class FederatedCredentialArgs(TypedDict):
     """Shown in the portal next to the credential."""
 
 
-class CertificateArgs(TypedDict):
+class Certificate(TypedDict):
     """A certificate credential: its public part, read from a file."""
 
     file: str
@@ -121,7 +122,7 @@ class CertificateArgs(TypedDict):
     program's directory."""
 
 
-class KeyVaultArgs(TypedDict):
+class KeyVault(TypedDict):
     """A Key Vault that receives the active client secret and the client ID as secrets, so
     consumers read them there instead of from Pulumi outputs."""
 
@@ -144,16 +145,16 @@ class ClientApplicationArgs(TypedDict):
     public_client_flows: NotRequired[bool]
     """The portal's "Allow public client flows": true for clients such as Postman that sign in
     users without a secret. Default false."""
-    redirect_uris: NotRequired[RedirectUrisArgs]
+    redirect_uris: NotRequired[RedirectUris]
     """Redirect URIs per platform."""
     owners: NotRequired[list[str]]
     """Object IDs of additional owners of the registration and its service principal; the
     identity that deploys is an owner already and is not listed."""
-    secret: NotRequired[SecretArgs]
+    secret: NotRequired[Secret]
     """The client secret; by default two slots that rotate without downtime."""
-    certificates: NotRequired[dict[str, CertificateArgs]]
+    certificates: NotRequired[dict[str, Certificate]]
     """Certificate credentials by name."""
-    federated_credentials: NotRequired[dict[str, FederatedCredentialArgs]]
+    federated_credentials: NotRequired[dict[str, FederatedCredential]]
     """Federated identity credentials by name."""
     api_permissions: NotRequired[dict[str, list[str]]]
     """Delegated scopes and application roles to request, by API: a name in `services` (its
@@ -165,9 +166,9 @@ class ClientApplicationArgs(TypedDict):
     roles: NotRequired[dict[str, list[str]]]
     """Azure RBAC data roles by service (a name in `services`): built-in role names such as
     `FHIR Data Reader` or `DICOM Data Owner`, or role definition GUIDs of custom roles."""
-    services: NotRequired[dict[str, ServiceArgs]]
+    services: NotRequired[dict[str, Service]]
     """The services that `roles` and `apiPermissions` name, by name."""
-    key_vault: NotRequired[KeyVaultArgs]
+    key_vault: NotRequired[KeyVault]
     """Deliver the active client secret and the client ID to a Key Vault."""
 
 

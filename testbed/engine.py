@@ -397,19 +397,21 @@ class EngineWorkspace:
         path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
         return path
 
-    def stack(self, name: str) -> Any:
-        """The stack through the Automation API, created on first use."""
+    def stack(self, name: str, project: Path | None = None) -> Any:
+        """The stack through the Automation API, created on first use; ``project`` is another
+        program's directory (one that consumes the component package) instead of this one's."""
         from pulumi import automation as auto
 
+        work_dir = project or self.project
         options = auto.LocalWorkspaceOptions(
-            work_dir=str(self.project),
+            work_dir=str(work_dir),
             pulumi_home=str(self.root / "home"),
             env_vars=self.env(),
             pulumi_command=auto.PulumiCommand(
                 root=str(self.bin_dir.parent), skip_version_check=True
             ),
         )
-        stack = auto.create_or_select_stack(name, work_dir=str(self.project), opts=options)
+        stack = auto.create_or_select_stack(name, work_dir=str(work_dir), opts=options)
         self._stacks.append(stack)
         return stack
 
@@ -419,16 +421,21 @@ class EngineWorkspace:
             stack.workspace.env_vars.update(self.env())
 
     def cli(
-        self, *args: str, stack: str | None = None, check: bool = False, merged: bool = False
+        self,
+        *args: str,
+        stack: str | None = None,
+        check: bool = False,
+        merged: bool = False,
+        cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """Run the CLI itself, as a user would type it, in the project; ``merged`` puts
-        stderr into stdout, in order, as a CI log or `> file 2>&1` shows them."""
+        """Run the CLI itself, as a user would type it, in the project (or ``cwd``);
+        ``merged`` puts stderr into stdout, in order, as a CI log or `> file 2>&1` shows them."""
         command = [str(self.bin_dir / "pulumi"), *args, "--non-interactive"]
         if stack:
             command += ["--stack", stack]
         return subprocess.run(
             command,
-            cwd=self.project,
+            cwd=cwd or self.project,
             env={**os.environ, **self.env()},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT if merged else subprocess.PIPE,

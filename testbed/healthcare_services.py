@@ -29,7 +29,7 @@ def _named(inputs: Inputs, *keys: str) -> list[CheckFailure]:
     return [
         CheckFailure(key, f"missing required property '{key}' (the fake serves named resources)")
         for key in keys
-        if not inputs.get(key)
+        if key not in inputs
     ]
 
 
