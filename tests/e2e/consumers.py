@@ -20,8 +20,19 @@ CONSUMER_PROJECT = "clinic-platform"
 COMPONENT = "healthcare-clients:index:ClientApplication"
 
 
+GUIDE = ROOT / "docs" / "use-from-your-own-program.md"
+
+
+def guide_example(language: str) -> str:
+    """The complete program the guide gives for a language (its first code block of it)."""
+    text = GUIDE.read_text(encoding="utf-8")
+    start = text.index(f"```{language}\n") + len(f"```{language}\n")
+    return text[start : text.index("```", start)]
+
+
 def yaml_program(workspace: EngineWorkspace, resources: dict[str, Any], **extra: Any) -> Path:
-    """A Pulumi YAML project that has run `pulumi package add` on the package."""
+    """A Pulumi YAML project that has run `pulumi package add` on the package, with these
+    resources (and other top-level sections, such as outputs)."""
     project = workspace.root / "yaml-program"
     project.mkdir()
     document = {"name": CONSUMER_PROJECT, "runtime": "yaml", "resources": {}}
@@ -64,10 +75,3 @@ def python_program(workspace: EngineWorkspace, program: str) -> Path:
     (project / "Pulumi.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
     (project / "__main__.py").write_text(program, encoding="utf-8")
     return project
-
-
-def component_properties(entry: dict[str, Any], services: dict[str, Any]) -> dict[str, Any]:
-    """One entry of `healthcare-clients:applications` as ClientApplication's arguments: the
-    same keys, plus the services it names."""
-    named = set(entry.get("roles", {})) | set(entry.get("apiPermissions", {}))
-    return {**entry, "services": {name: services[name] for name in sorted(named & set(services))}}

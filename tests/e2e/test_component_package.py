@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pulumi import automation as auto
 
 from components import healthcare
@@ -22,7 +23,7 @@ from tests.e2e.consumers import (
     COMPONENT,
     CONSUMER_PROJECT,
     PACKAGE,
-    component_properties,
+    guide_example,
     python_program,
     yaml_program,
 )
@@ -120,25 +121,15 @@ def test_the_typescript_sdk_in_docs_is_what_gen_sdk_generates(
         )
 
 
-def test_a_yaml_program_declares_the_tutorial_clients(
+def test_the_guides_yaml_program_declares_the_tutorial_clients(
     workspace: EngineWorkspace, dev_config: dict[str, Any]
 ) -> None:
-    services = dev_config["services"]
-    resources = {
-        name: {"type": "healthcare-clients:ClientApplication", "properties": properties}
-        for name, properties in (
-            (name, component_properties(entry, services))
-            for name, entry in dev_config["applications"].items()
-        )
-    }
+    guide = yaml.safe_load(guide_example("yaml"))
     project = yaml_program(
         workspace,
-        resources,
-        outputs={
-            "postmanClientId": "${postman.clientId}",
-            "backendSecret": "${backend.clientSecret}",
-            "backendSlots": "${backend.secrets}",
-        },
+        guide["resources"],
+        variables=guide["variables"],
+        outputs={**guide["outputs"], "backendSlots": "${backend.secrets}"},
     )
     stack = workspace.stack("dev", project)
 
@@ -177,36 +168,13 @@ def test_a_yaml_program_declares_the_tutorial_clients(
     assert tenant["applications"] == {} and tenant["roleAssignments"] == {}
 
 
-PYTHON_PROGRAM = """\
-import pulumi
-import pulumi_healthcare_clients as healthcare_clients
-from pulumi_azure_native import healthcareapis
-
-workspace = healthcareapis.Workspace(
-    "workspace", resource_group_name="rg-health-example", workspace_name="wsexample"
-)
-fhir = healthcareapis.FhirService(
-    "fhir",
-    resource_group_name="rg-health-example",
-    workspace_name=workspace.name,
-    fhir_service_name="fhirexample",
-    kind="fhir-R4",
-)
-backend = healthcare_clients.ClientApplication(
-    "backend",
-    display_name="Healthcare APIs - backend reader",
-    public_client_flows=False,
-    secret=healthcare_clients.SecretArgs(expires_in="6 months"),
-    roles={"fhir": [ROLE]},
-    services={"fhir": healthcare_clients.ServiceArgs(kind=KIND, resource_id=fhir.id)},
-)
-pulumi.export("clientId", backend.client_id)
-pulumi.export("clientSecret", backend.client_secret)
-"""
-
-
 def _program(*, kind: str, role: str) -> str:
-    return PYTHON_PROGRAM.replace("KIND", repr(kind)).replace("ROLE", repr(role))
+    """The guide's Python program, with the service's kind and the role it grants."""
+    program = guide_example("python")
+    assert 'kind="fhir"' in program and '"FHIR Data Reader"' in program
+    return program.replace('kind="fhir"', f'kind="{kind}"').replace(
+        '"FHIR Data Reader"', f'"{role}"'
+    )
 
 
 def _events(events: list[auto.EngineEvent], urn_part: str) -> list[Any]:
@@ -217,7 +185,7 @@ def _events(events: list[auto.EngineEvent], urn_part: str) -> list[Any]:
     ]
 
 
-def test_a_python_program_passes_the_id_of_the_fhir_service_it_creates(
+def test_the_guides_python_program_passes_the_id_of_the_fhir_service_it_creates(
     workspace: EngineWorkspace, dev_config: dict[str, Any]
 ) -> None:
     project = python_program(workspace, _program(kind="fhir", role="FHIR Data Reader"))
