@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from components import provider_resources as types
-from testbed import arm, credentials, entra, principals
+from testbed import arm, credentials, entra, healthcare_services, principals
 from testbed.resource_handler import Handler, InvokeHandler
+from testbed.served_types import FHIR_SERVICE, WORKSPACE
 
 RESOURCE_HANDLERS: Mapping[str, Handler] = MappingProxyType(
     {
@@ -29,6 +30,9 @@ RESOURCE_HANDLERS: Mapping[str, Handler] = MappingProxyType(
         types.FEDERATED_CREDENTIAL.token: credentials.FederatedCredential(),
         types.ROLE_ASSIGNMENT.token: arm.RoleAssignment(),
         types.KEY_VAULT_SECRET.token: arm.VaultSecret(),
+        # Only a consumer's program declares these, beside the component package.
+        WORKSPACE.token: healthcare_services.Workspace(),
+        FHIR_SERVICE.token: healthcare_services.FhirService(),
     }
 )
 

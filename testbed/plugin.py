@@ -25,8 +25,8 @@ import grpc  # type: ignore[import-untyped]
 from google.protobuf import empty_pb2, json_format, struct_pb2  # type: ignore[import-untyped]
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from components.provider_resources import RESOURCE_TYPES
 from testbed.fake_tenant import SECRET_KEY, SECRET_SIG, sdk_signature
+from testbed.served_types import SERVED_TYPES
 from testbed.store import ENV, TenantStore
 from testbed.tenant import UNKNOWN, Inputs, ProviderError
 
@@ -128,7 +128,7 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
     def Check(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
         news, secret = to_plain(request.news)
         token = request.type
-        if token not in RESOURCE_TYPES:
+        if token not in SERVED_TYPES:
             self._fail(context, NotImplementedError(f"unknown resource type {token}"))
         allowed, _ = sdk_signature(token)
         failures = [
@@ -147,7 +147,7 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.CheckResponse(inputs=to_struct(checked, secret), failures=failures)
 
     def Diff(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
-        resource = RESOURCE_TYPES[request.type]
+        resource = SERVED_TYPES[request.type]
         olds, _ = to_plain(request.old_inputs if request.HasField("old_inputs") else request.olds)
         news, _ = to_plain(request.news)
         ignored = set(request.ignoreChanges)
@@ -177,7 +177,7 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
         )
 
     def _secret_outputs(self, token: str, secret_inputs: set[str]) -> set[str]:
-        return secret_inputs | set(RESOURCE_TYPES[token].secret_outputs)
+        return secret_inputs | set(SERVED_TYPES[token].secret_outputs)
 
     def Create(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
         inputs, secret = to_plain(request.properties)

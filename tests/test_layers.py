@@ -33,6 +33,7 @@ LAYERS: tuple[str | grimp.Layer, ...] = (
 # Python files outside any package, and the project packages each may import.
 STANDALONE = {
     "__main__.py": {"components"},  # the Pulumi program's entry point
+    "package/__main__.py": {"components"},  # the component package's provider
     "bench/probe/sitecustomize.py": set(),  # loaded by path into the engine's Python
     "tests/e2e/fixtures/privileged_program.py": set(),  # a Pulumi program of its own
 }
