@@ -1,8 +1,8 @@
 """A provider plugin backed by the fake tenant, for the real Pulumi engine.
 
-``python -m testbed.plugin azuread 6.11.1`` serves Pulumi's ResourceProvider gRPC service the
-way pulumi-azuread (or, with ``azure-native``, pulumi-azure-native) does for the resource types
-this stack declares: Check with the provider's validation and schema defaults, Diff from the
+``python -m testbed.plugin azure-native 3.29.0`` serves Pulumi's ResourceProvider gRPC service
+the way pulumi-azure-native does for the ARM resource types this stack declares (the azuread
+provider is the real one, against the Graph fake in ``testbed.graphapi``): Check with the provider's validation and schema defaults, Diff from the
 replace-forcing inputs in ``components.provider_resources`` (delete-first where the provider
 does so), Create/Read/Update/Delete/Invoke against the tenant in the JSON file named by
 ``HEALTHCARE_CLIENTS_FAKE_TENANT``, secrets marked as the provider marks them, and previews that
@@ -243,7 +243,17 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
         return empty_pb2.Empty()
 
 
+# The azuread provider is the real one now (testbed.azuread_provider, testbed.graphapi); this
+# plugin's azuread half retired with it.
+SERVED_PACKAGES = ("azure-native",)
+
+
 def serve(package: str, version: str) -> None:
+    if package not in SERVED_PACKAGES:
+        sys.exit(
+            f"testbed.plugin serves {', '.join(SERVED_PACKAGES)} only; {package} runs the real "
+            "provider (make provider)"
+        )
     path = os.environ.get(ENV)
     if not path:
         sys.exit(f"pulumi-resource-{package} (fake tenant): set {ENV} to the tenant's JSON file")
