@@ -69,7 +69,63 @@ def normalize(text: str, workspace: EngineWorkspace) -> str:
     text = re.sub(r"(pulumi:providers:[\w-]+::default[\w]*)::[0-9a-f-]{36}", r"\1::<id>", text)
     # The policy pack table pads its header to the pack's path, which holds the repository's.
     text = re.sub(r"^(\s+Name)\s+(Version)$", r"\1  \2", text, flags=re.MULTILINE)
-    return re.sub(r"[ \t]+$", "", text, flags=re.MULTILINE)
+    text = re.sub(r"[ \t]+$", "", text, flags=re.MULTILINE)
+    return _sorted_violations("\n".join(_sorted_steps(text.split("\n"))))
+
+
+# A step of `preview --diff`: "+ azuread:index/x:X: (create)", "+-azuread:...: (replace)".
+_STEP = re.compile(r"^(\s*)(?:\+-|\+\+|--|[-+~=]) ?[\w-]+:[\w/.-]*:?\w+: \(")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _sorted_steps(lines: list[str]) -> list[str]:
+    """Sibling steps in URN order. The engine prints steps as the providers answer, and the
+    real azuread provider's timing varies from run to run; the set of steps does not."""
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        match = _STEP.match(lines[index])
+        if match is None:
+            out.append(lines[index])
+            index += 1
+            continue
+        depth = len(match[1])
+        blocks: list[list[str]] = []
+        while index < len(lines):
+            step = _STEP.match(lines[index])
+            if step is None or len(step[1]) != depth:
+                break
+            end = index + 1
+            while end < len(lines) and lines[end] and _indent(lines[end]) > depth:
+                end += 1
+            head, body = lines[index], lines[index + 1 : end]
+            blocks.append([head, *_sorted_steps(body)])
+            index = end
+        blocks.sort(key=lambda block: next((b for b in block if "[urn=" in b), block[0]))
+        out.extend(line for block in blocks for line in block)
+    return out
+
+
+def _sorted_violations(text: str) -> str:
+    """The policy pack reports each resource's violations as the engine's steps finish, which
+    the real provider's timing reorders; a reader wants them in one order (two lines each)."""
+    lines = text.split("\n")
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        if not lines[index].startswith("    healthcare-clients-guardrails@"):
+            out.append(lines[index])
+            index += 1
+            continue
+        blocks = []
+        while index < len(lines) and lines[index].startswith("    healthcare-clients-guardrails@"):
+            blocks.append(lines[index : index + 2])
+            index += 2
+        out.extend(line for block in sorted(blocks) for line in block)
+    return "\n".join(out)
 
 
 def _adoption_preview(scratch: Path) -> str:

@@ -419,7 +419,8 @@ class Directory:
                 f"(P{int(policy)}D).",
                 "CredentialLifetimeExceedsMaxValue",
             )
-        key_id = self.tenant.new_id(f"password/{app['id']}")
+        # Seeded by the display name too: two passwords added at once get the same IDs each run.
+        key_id = self.tenant.new_id(f"password/{app['id']}/{given.get('displayName')}")
         value = secret_value(self.tenant.tenant_id, key_id)
         credential = {
             "keyId": key_id,
@@ -517,7 +518,7 @@ class Directory:
                         "The number of federated identity credentials on this application exceeds the limit (20)."
                     )
                 credential = {
-                    "id": self.tenant.new_id(f"federated/{app['id']}"),
+                    "id": self.tenant.new_id(f"federated/{app['id']}/{body['name']}"),
                     "name": body["name"],
                     "issuer": body["issuer"],
                     "subject": body["subject"],
