@@ -29,7 +29,9 @@ def test_the_engine_benchmark_reports_every_figure(tmp_path: Path, engine_bin: P
             assert row["custom"] == 15  # the same resources for both programs
             assert row["wall"] > 0 and row["program_cpu"] > 0 and row["plugin_cpu"] > 0
             assert row["program_rss_mib"] > 0
-            assert row["calls"]["Check"] >= 15
+            # Calls are counted in our plugin only, the azure-native one: the azuread provider
+            # is the real binary. The dev stack at N=1 has two role assignments.
+            assert row["calls"]["Check"] >= 2
     # One getClientConfig and one getServicePrincipal per API, for any N.
     assert results["analysis"]["invokes"] == {"ours/1": 3, "baseline/1": 3}
     report = (tmp_path / "results-engine.md").read_text()
