@@ -25,6 +25,8 @@ from components.rotating_client_secret import (
     rotating_client_secret,
 )
 from components.secrecy import secret_if
+from components.smart_access import smart_access
+from components.smart_resource import SmartResourceApplication
 from components.tenant import ApiAccess
 
 TYPE = "healthcare-clients:index:ClientApplication"
@@ -58,6 +60,7 @@ class ClientApplication(pulumi.ComponentResource):
         protect: bool,
         deployer_object_id: str,
         secret_keys: frozenset[str],
+        smart_resource: SmartResourceApplication | None = None,
     ) -> None:
         # protect covers the whole application, so that a destroy (or a removal) stops before
         # it deletes anything: Pulumi's engine deletes the unprotected resources of a stack and
@@ -140,6 +143,15 @@ class ClientApplication(pulumi.ComponentResource):
                 application_id=registration.id,
                 service_principal_object_id=service_principal.object_id,
                 accesses=accesses,
+                admin_consent=settings.admin_consent,
+            )
+        if app.smart is not None and smart_resource is not None:
+            smart_access(
+                parent,
+                application_id=registration.id,
+                service_principal=service_principal,
+                client=app.smart,
+                resource=smart_resource,
                 admin_consent=settings.admin_consent,
             )
         if app.roles:

@@ -20,6 +20,8 @@ from components.config import (
 )
 from components.errors import Problem
 from components.secrecy import secret_if
+from components.smart_outputs import launch_settings, smart_outputs
+from components.smart_resource import SmartResourceApplication
 from components.tenant import ApiAccess, api_problems, read_tenant, resolve_permissions
 
 
@@ -111,6 +113,28 @@ def build_stack(checked: Checked) -> dict[str, Any]:
     if problems or settings is None:
         raise checked.error(problems)
 
+    return register(settings, accesses, deployer, tenant.tenant_id)
+
+
+def register(
+    settings: StackSettings,
+    accesses: Mapping[str, tuple[ApiAccess, ...]],
+    deployer: str,
+    tenant_id: str,
+) -> dict[str, Any]:
+    """The SMART resource applications first (their clients depend on their permissions),
+    then one ClientApplication per entry; the stack outputs of both."""
+    resources = {
+        name: SmartResourceApplication(
+            name,
+            resource=resource,
+            stack=pulumi.get_stack(),
+            protect=settings.protect,
+            deployer_object_id=deployer,
+            secret="smartResources" in settings.secret_keys,
+        )
+        for name, resource in settings.smart_resources.items()
+    }
     applications = {
         name: ClientApplication(
             name,
@@ -122,10 +146,14 @@ def build_stack(checked: Checked) -> dict[str, Any]:
             protect=settings.protect,
             deployer_object_id=deployer,
             secret_keys=settings.secret_keys,
+            smart_resource=resources[app.smart.resource] if app.smart else None,
         )
         for name, app in settings.applications.items()
     }
-    return stack_outputs(applications, settings, tenant.tenant_id)
+    outputs = stack_outputs(applications, settings, tenant_id)
+    if resources:
+        outputs["smartResources"] = smart_outputs(resources, settings)
+    return outputs
 
 
 def stack_outputs(
@@ -139,6 +167,11 @@ def stack_outputs(
     entries: dict[str, Any] = {}
     for name, app in applications.items():
         reachable = settings.applications[name].reachable_services
+        smart_client = settings.applications[name].smart
+        if smart_client is not None:
+            # A SMART client reaches the FHIR service its resource application protects.
+            protected = settings.smart_resources[smart_client.resource].service
+            reachable = tuple(dict.fromkeys((*reachable, protected)))
         entries[name] = {
             "clientId": app.client_id,
             "tenantId": tenant_id,
@@ -161,6 +194,11 @@ def stack_outputs(
                 reach_secret,
             ),
         }
+        if smart_client is not None:
+            entries[name]["smart"] = secret_if(
+                launch_settings(name, settings, tenant_id),
+                bool({"applications", "smartResources", "services"} & settings.secret_keys),
+            )
     client_secrets = {
         name: app.client_secret
         for name, app in applications.items()

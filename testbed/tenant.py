@@ -248,6 +248,7 @@ def register_invoke(token: str, handler: InvokeHandler) -> None:
 def _load_handlers() -> None:
     # The handler modules register themselves on import; they import this module, so they
     # are loaded on first use rather than at the top (importing one twice is a no-op).
+    import testbed.api_exposure
     import testbed.arm
     import testbed.credentials
     import testbed.entra
