@@ -125,6 +125,13 @@ def parse(smart: str) -> SmartScope | Invalid:
             smart,
         )
     version = 1 if match["permission"] in V1_PERMISSIONS else 2
+    if match["query"] and "%2f" in match["query"].lower():
+        # Entra's form writes '/' as %2f: a literal one would read back as a '/' and two
+        # different scopes would become one.
+        return Invalid(
+            "{} holds %2f in its search parameters, which Entra's form uses for '/'; write '/'",
+            smart,
+        )
     if version == 1 and match["query"]:
         return Invalid(
             "{} adds search parameters (?...) to a SMART v1 permission; only SMART v2 scopes "

@@ -272,12 +272,10 @@ def client_rules(app: AppCheck, resources: DeclaredSmart) -> tuple[SmartClient |
             )
         )
         resource = None
-    if "scopes" in failed:
-        return None, Findings(tuple(problems))
-    parsed = [
-        (i, smart.parse(t)) for i, t in enumerate(block.scopes) if t not in smart.GRAPH_SCOPES
-    ]
-    scopes = [(i, s) for i, s in parsed if isinstance(s, smart.SmartScope)]
+    scopes: list[tuple[int, smart.SmartScope]] = []
+    if "scopes" not in failed:
+        scopes, refused = parse_scopes(join_path(path, "scopes"), block.scopes, app.say, graph=True)
+        problems += refused
     published = resources.published.get(resource) if resource is not None else None
     if published is not None:
         listing = "[secret]" if app.say.secret else ", ".join(sorted(published))
