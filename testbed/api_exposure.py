@@ -3,10 +3,12 @@ resources a SMART resource application is made of.
 
 Each class is one resource type of pulumi-azuread 6.11.1, written from terraform-provider-azuread
 v3.9.0 (``TF internal/services/<dir>/<file>``, cited per class): what the provider sends to
-Graph on create, update and delete. What Graph then accepts or refuses is in the ``graph_*``
-functions, written from Microsoft Graph's documentation, cited beside each rule, so that the
-provider's own handling (it disables a scope before it removes it) is what makes a removal
-pass, as it is against the real service. The program's validation is never imported here.
+Graph on create, update and delete. What Graph then accepts or refuses is the Graph fake's own
+rules (``testbed.graphapi.permissions``, cited there), applied by the ``graph_*`` functions, so
+that the provider's own handling (it disables a scope before it removes it) is what makes a
+removal pass, as it is against the real service. This face serves the mock runtime; under the
+engine the real provider talks to ``testbed.graphapi``. The program's validation is never
+imported here.
 """
 
 from __future__ import annotations
@@ -15,25 +17,16 @@ import base64
 import copy
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from components import provider_resources as types
 from testbed.entra import existing, writable
 from testbed.graph import check_application_id, check_uuid, graph_status, import_error
+from testbed.graphapi.odata import GraphError
+from testbed.graphapi.permissions import DEFAULT_DOMAINS, check_identifier_uris, check_permissions
 from testbed.rights import Denied, require_app_write, require_graph
 from testbed.tenant import CheckFailure, Inputs, ProviderError, Tenant, register
 
 NO_DEFAULTS: dict[str, Any] = {}
-# The fake tenant's verified domains: its initial domain and one custom domain.
-DEFAULT_DOMAINS = ("contoso.onmicrosoft.com", "contoso.com")
-
-
-def _bad_request(code: str, message: str) -> str:
-    return graph_status(400, "Bad Request", code, message)
-
-
-def verified_domains(tenant: Tenant) -> list[str]:
-    return list(tenant.state.setdefault("verifiedDomains", list(DEFAULT_DOMAINS)))
 
 
 def graph_writes(tenant: Tenant) -> list[dict[str, Any]]:
@@ -63,48 +56,24 @@ def _mirror_to_service_principals(tenant: Tenant, app: dict[str, Any]) -> None:
 # -- Graph -----------------------------------------------------------------------------------
 
 
+def _provider_error(error: GraphError) -> ProviderError:
+    reason = {400: "Bad Request", 403: "Forbidden", 404: "Not Found"}.get(error.status, "Error")
+    return ProviderError(graph_status(error.status, reason, error.code, error.message))
+
+
 def graph_patch_permissions(
     tenant: Tenant, app: dict[str, Any], kind: str, new: list[dict[str, Any]]
 ) -> None:
     """PATCH an application's ``api.oauth2PermissionScopes`` (kind "scopes") or ``appRoles``
-    (kind "roles") with a whole new list.
-
-    Graph permissionScope.isEnabled and appRole.isEnabled (microsoft-graph-docs-contrib
-    api-reference/v1.0/resources/permissionscope.md, approle.md): "To delete a permission, this
-    property must first be set to false. At that point, in a subsequent call, the permission
-    may be removed." An enabled permission that the new list drops, or changes in anything but
-    isEnabled, is refused with CannotDeleteOrUpdateEnabledEntitlement, "Permission (scope or
-    role) cannot be deleted or updated unless disabled first" (hashicorp/go-azure-sdk
-    sdk/odata/errors.go, the text the provider's Graph client matches).
-    """
+    (kind "roles") with a whole new list, under Graph's rule for enabled permissions
+    (testbed.graphapi.permissions, where it is cited)."""
     current = (
         _api(app)["oauth2PermissionScopes"] if kind == "scopes" else app.setdefault("appRoles", [])
     )
-    by_id = {p["id"].lower(): p for p in new}
-    for permission in current:
-        if not permission.get("isEnabled"):
-            continue
-        replacement = by_id.get(permission["id"].lower())
-        unchanged = replacement is not None and {
-            k: v for k, v in replacement.items() if k != "isEnabled"
-        } == {k: v for k, v in permission.items() if k != "isEnabled"}
-        if replacement is None or not unchanged:
-            raise ProviderError(
-                _bad_request(
-                    "CannotDeleteOrUpdateEnabledEntitlement",
-                    "Permission (scope or role) cannot be deleted or updated unless disabled first.",
-                )
-            )
-    values = [p["value"] for p in new]
-    if len(values) != len(set(values)):
-        # Graph keeps a permission's value unique within the application (the `scp` and
-        # `roles` claims carry values, not IDs).
-        raise ProviderError(
-            _bad_request(
-                "Request_BadRequest",
-                "Property value must be unique across the collection of permissions.",
-            )
-        )
+    try:
+        check_permissions(current, new)
+    except GraphError as error:
+        raise _provider_error(error) from None
     graph_writes(tenant).append(
         {
             "application": app["id"],
@@ -120,50 +89,12 @@ def graph_patch_permissions(
 
 
 def graph_add_identifier_uri(tenant: Tenant, app: dict[str, Any], uri: str) -> None:
-    """Graph's rules for a new identifierUris value.
-
-    - An https host must be a verified domain of the tenant or under one: HostNameNotOnVerifiedDomain
-      (terraform-provider-azuread #1392, the error Graph returned).
-    - On an application that receives v1.0 tokens, the secure patterns of Entra's "Restrictions
-      on identifier URIs" (learn.microsoft.com/entra/identity-platform/identifier-uri-
-      restrictions), enabled by Microsoft in tenants in June and July 2025: a host under the
-      initial domain, or the initial domain without a path, is refused with that page's text.
-    - A value is unique in the tenant: ObjectConflict, "Another object with the same value for
-      property identifierUris already exists." (Azure/go-autorest #308).
-    """
-    parts = urlsplit(uri)
-    domains = verified_domains(tenant)
-    if parts.scheme == "https":
-        host = (parts.hostname or "").lower()
-        if not any(host == d or host.endswith("." + d) for d in domains):
-            raise ProviderError(
-                _bad_request(
-                    "HostNameNotOnVerifiedDomain",
-                    "Values of identifierUris property must use a verified domain of the "
-                    f"organization or its subdomain: '{uri}'",
-                )
-            )
-        initial = [d for d in domains if d.endswith(".onmicrosoft.com")]
-        under_initial = any(host.endswith("." + d) for d in initial)
-        bare_initial = host in initial and parts.path in ("", "/")
-        if (app.get("requestedAccessTokenVersion") or 1) != 2 and (under_initial or bare_initial):
-            raise ProviderError(
-                "unexpected status 400 (400 Bad Request) with error: "
-                f"Failed to add identifier URI {uri}. All newly added URIs must contain a tenant "
-                "verified domain, tenant ID, or app ID, as per the default tenant policy of your "
-                "organization. See https://aka.ms/identifier-uri-addition-error for more "
-                "information on this error."
-            )
-    for other in tenant.state["applications"].values():
-        if other["id"] != app["id"] and uri.lower() in [
-            u.lower() for u in other.get("identifierUris", [])
-        ]:
-            raise ProviderError(
-                _bad_request(
-                    "Request_BadRequest",
-                    "Another object with the same value for property identifierUris already exists.",
-                )
-            )
+    """Graph's rules for a new identifierUris value (testbed.graphapi.permissions)."""
+    tenant.state.setdefault("verifiedDomains", list(DEFAULT_DOMAINS))
+    try:
+        check_identifier_uris(tenant.state, app, [uri])
+    except GraphError as error:
+        raise _provider_error(error) from None
     app.setdefault("identifierUris", []).append(uri)
 
 

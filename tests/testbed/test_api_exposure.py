@@ -100,14 +100,6 @@ def test_app_roles_follow_the_same_rule_and_show_on_the_service_principal() -> N
     assert app["appRoles"] == [] and sp["appRoles"] == []
 
 
-def test_two_permissions_of_one_application_cannot_share_a_value() -> None:
-    t = Tenant(new_state())
-    app_id, _ = registration(t)
-    t.create(types.PERMISSION_SCOPE.token, "a", scope(app_id, SCOPE_ID, "launch"))
-    with pytest.raises(ProviderError, match="unique"):
-        t.create(types.PERMISSION_SCOPE.token, "b", scope(app_id, OTHER_ID, "launch"))
-
-
 @pytest.mark.parametrize(
     ("uri", "version", "refusal"),
     [
