@@ -19,6 +19,7 @@ from components.config import (
     deployer_among_owners,
 )
 from components.errors import Problem
+from components.legacy import check_legacy_roles
 from components.secrecy import secret_if
 from components.smart_outputs import launch_settings, smart_outputs
 from components.smart_resource import SmartResourceApplication
@@ -102,18 +103,38 @@ def build_stack(checked: Checked) -> dict[str, Any]:
         problems += found
     settings = checked.settings
     if settings is not None:
-        for name, application in settings.applications.items():
-            problems += check_adoption(
-                application,
-                accesses[name],
-                deployer=deployer,
-                stack=pulumi.get_stack(),
-                secret="applications" in settings.secret_keys,
-            )
+        problems += _settings_problems(settings, accesses, deployer)
     if problems or settings is None:
         raise checked.error(problems)
 
     return register(settings, accesses, deployer, tenant.tenant_id)
+
+
+def _settings_problems(
+    settings: StackSettings, accesses: Mapping[str, tuple[ApiAccess, ...]], deployer: str
+) -> list[Problem]:
+    """What only complete settings can be checked for: each adopted registration against the
+    live one, and nothing new on a retired Azure API for FHIR (components.legacy; a preview's
+    lookup that could not run is a warning)."""
+    problems: list[Problem] = []
+    for name, application in settings.applications.items():
+        problems += check_adoption(
+            application,
+            accesses[name],
+            deployer=deployer,
+            stack=pulumi.get_stack(),
+            secret="applications" in settings.secret_keys,
+        )
+    legacy = check_legacy_roles(
+        settings.applications.values(),
+        dict(settings.services),
+        stack=pulumi.get_stack(),
+        preview=pulumi.runtime.is_dry_run(),
+        secret=bool({"applications", "services"} & settings.secret_keys),
+    )
+    for warning in legacy.warnings:
+        pulumi.log.warn(warning)
+    return problems + list(legacy.problems)
 
 
 def register(
