@@ -247,3 +247,12 @@ def token_endpoint_v2(tenant_id: str) -> str:
 
 def token_endpoint_v1(tenant_id: str) -> str:
     return f"{LOGIN_HOST}/{tenant_id}/oauth2/token"
+
+
+def authorize_endpoint_v2(tenant_id: str) -> str:
+    return f"{LOGIN_HOST}/{tenant_id}/oauth2/v2.0/authorize"
+
+
+def issuer_v2(tenant_id: str) -> str:
+    """The OpenID Connect issuer of the v2.0 endpoints (the ``iss`` of their ID tokens)."""
+    return f"{LOGIN_HOST}/{tenant_id}/v2.0"

@@ -182,6 +182,50 @@ APP_ROLE_ASSIGNMENT: Final = _azuread(
     "the client's service principal's name)",
     copied_outputs=frozenset({"principalDisplayName"}),
 )
+IDENTIFIER_URI: Final = _azuread(
+    "ApplicationIdentifierUri",
+    "application_identifier_uri",
+    {"applicationId", "identifierUri"},
+    "removes the URI from the application's identifierUris",
+    "/applications/{objectId}/identifierUris/{base64 of the URI}",
+    "TF applications/application_identifier_uri_resource.go: create refuses a URI already on "
+    "the application (requires import)",
+)
+PERMISSION_SCOPE: Final = _azuread(
+    "ApplicationPermissionScope",
+    "application_permission_scope",
+    {"applicationId", "scopeId"},
+    "disables the scope, waits until Graph shows it disabled, then removes it; an update "
+    "disables it before patching and enables it again",
+    "/applications/{objectId}/permissionScopes/{scopeId}",
+    "TF applications/application_permission_scope_resource.go (Update, Delete) and "
+    "applications.go applicationDisableOauth2PermissionScopes: every write sets isEnabled true",
+)
+APP_ROLE: Final = _azuread(
+    "ApplicationAppRole",
+    "application_app_role",
+    {"applicationId", "roleId"},
+    "disables the app role, waits until Graph shows it disabled, then removes it",
+    "/applications/{objectId}/appRoles/{roleId}",
+    "TF applications/application_app_role_resource.go and applications.go "
+    "applicationDisableAppRoles",
+)
+CLAIMS_MAPPING_POLICY: Final = _azuread(
+    "ClaimsMappingPolicy",
+    "claims_mapping_policy",
+    set(),
+    "deletes the claims mapping policy",
+    "/policies/claimsMappingPolicies/{policyId}",
+    "TF policies/claims_mapping_policy_resource.go: definition and display_name update in place",
+)
+CLAIMS_MAPPING_ASSIGNMENT: Final = _azuread(
+    "ServicePrincipalClaimsMappingPolicyAssignment",
+    "service_principal_claims_mapping_policy_assignment",
+    {"claimsMappingPolicyId", "servicePrincipalId"},
+    "removes the policy from the service principal (removeClaimsMappingPolicyRef)",
+    "/servicePrincipals/{objectId}/claimsMappingPolicies/{policyId}",
+    "TF serviceprincipals/service_principal_claims_mapping_policy_assignment_resource.go",
+)
 ROLE_ASSIGNMENT: Final = ResourceType(
     token="azure-native:authorization:RoleAssignment",
     module="pulumi_azure_native.authorization.role_assignment",
@@ -227,6 +271,11 @@ RESOURCE_TYPES: Final[dict[str, ResourceType]] = {
         API_ACCESS,
         DELEGATED_PERMISSION_GRANT,
         APP_ROLE_ASSIGNMENT,
+        IDENTIFIER_URI,
+        PERMISSION_SCOPE,
+        APP_ROLE,
+        CLAIMS_MAPPING_POLICY,
+        CLAIMS_MAPPING_ASSIGNMENT,
         ROLE_ASSIGNMENT,
         KEY_VAULT_SECRET,
     )
@@ -235,3 +284,4 @@ RESOURCE_TYPES: Final[dict[str, ResourceType]] = {
 GET_CLIENT_CONFIG: Final = "azuread:index/getClientConfig:getClientConfig"
 GET_APPLICATION: Final = "azuread:index/getApplication:getApplication"
 GET_SERVICE_PRINCIPAL: Final = "azuread:index/getServicePrincipal:getServicePrincipal"
+GET_ROLE_ASSIGNMENT: Final = "azure-native:authorization:getRoleAssignment"

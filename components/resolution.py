@@ -21,6 +21,7 @@ from components.config import (
     deployer_among_owners,
 )
 from components.errors import Problem
+from components.legacy import check_legacy_roles
 from components.tenant import ApiAccess, api_problems, read_tenant, resolve_permissions
 
 
@@ -101,6 +102,18 @@ def resolve(checked: Checked, *, stack: str) -> Resolved:
                 stack=stack,
                 secret="applications" in settings.secret_keys,
             )
+        # Nothing new on a retired Azure API for FHIR (components.legacy); a preview's lookup
+        # that could not run is a warning.
+        legacy = check_legacy_roles(
+            settings.applications.values(),
+            dict(settings.services),
+            stack=stack,
+            preview=pulumi.runtime.is_dry_run(),
+            secret=bool({"applications", "services"} & settings.secret_keys),
+        )
+        for warning in legacy.warnings:
+            pulumi.log.warn(warning)
+        problems += list(legacy.problems)
     if problems or settings is None:
         raise checked.error(problems)
     return Resolved(settings, accesses, deployer, tenant.tenant_id)

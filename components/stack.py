@@ -18,6 +18,8 @@ from components.config import (
 )
 from components.resolution import plan_of, resolve
 from components.secrecy import secret_if
+from components.smart_outputs import launch_settings, smart_outputs
+from components.smart_resource import SmartResourceApplication
 
 
 def read_stack_config() -> tuple[dict[str, Any], frozenset[str], tuple[str, ...]]:
@@ -65,13 +67,31 @@ def build_stack(checked: Checked) -> dict[str, Any]:
     stack = pulumi.get_stack()
     resolved = resolve(checked, stack=stack)
     settings = resolved.settings
+    # The SMART resource applications first: their clients depend on their permissions.
+    resources = {
+        name: SmartResourceApplication(
+            name,
+            resource=resource,
+            stack=stack,
+            protect=settings.protect,
+            deployer_object_id=resolved.deployer_object_id,
+            secret="smartResources" in settings.secret_keys,
+        )
+        for name, resource in settings.smart_resources.items()
+    }
     applications = {
         name: ClientApplication.from_settings(
-            name, plan_of(resolved, name, stack=stack), protect=settings.protect
+            name,
+            plan_of(resolved, name, stack=stack),
+            protect=settings.protect,
+            smart_resource=resources[app.smart.resource] if app.smart else None,
         )
-        for name in settings.applications
+        for name, app in settings.applications.items()
     }
-    return stack_outputs(applications, settings, resolved.tenant_id)
+    outputs = stack_outputs(applications, settings, resolved.tenant_id)
+    if resources:
+        outputs["smartResources"] = smart_outputs(resources, settings)
+    return outputs
 
 
 def stack_outputs(
@@ -85,6 +105,11 @@ def stack_outputs(
     entries: dict[str, Any] = {}
     for name, app in applications.items():
         reachable = settings.applications[name].reachable_services
+        smart_client = settings.applications[name].smart
+        if smart_client is not None:
+            # A SMART client reaches the FHIR service its resource application protects.
+            protected = settings.smart_resources[smart_client.resource].service
+            reachable = tuple(dict.fromkeys((*reachable, protected)))
         entries[name] = {
             "clientId": app.client_id,
             "tenantId": tenant_id,
@@ -107,6 +132,11 @@ def stack_outputs(
                 reach_secret,
             ),
         }
+        if smart_client is not None:
+            entries[name]["smart"] = secret_if(
+                launch_settings(name, settings, tenant_id),
+                bool({"applications", "smartResources", "services"} & settings.secret_keys),
+            )
     client_secrets = {
         name: app.client_secret
         for name, app in applications.items()

@@ -8,6 +8,7 @@ uses (authorization 2022-04-01, keyvault 2024-11-01), cited per class.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from testbed.resource_handler import CheckFailure, Inputs, ProviderError
@@ -31,6 +32,10 @@ def _arm_denied(error: Denied) -> ProviderError:
     return ProviderError(f'Status=403 Code="AuthorizationFailed" Message="{error}"')
 
 
+def assignment_id(scope: str, name: str) -> str:
+    return f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"
+
+
 class RoleAssignment:
     """azure-native authorization.RoleAssignment. ARM keeps (scope, principal, role) unique
     and refuses a second assignment under another name (409 RoleAssignmentExists). Without
@@ -46,7 +51,7 @@ class RoleAssignment:
 
     @staticmethod
     def _id(scope: str, name: str) -> str:
-        return f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"
+        return assignment_id(scope, name)
 
     def create(self, tenant: Tenant, name: str, inputs: Inputs) -> tuple[str, Inputs]:
         scope = str(inputs["scope"])
@@ -271,3 +276,33 @@ class VaultSecret:
         except Denied as error:
             raise ProviderError(f"deleting secret {record['name']}: {error}") from None
         record["deleted"] = True
+
+
+def get_role_assignment(tenant: Tenant, args: Mapping[str, Any]) -> Inputs:
+    """azure-native authorization.getRoleAssignment: ARM RoleAssignments_Get (authorization
+    2022-04-01) by scope and name, which answers 404 for a name not assigned at that scope
+    (Azure.ResourceManager.Authorization RoleAssignmentCollection.GetIfExists reads 404 as
+    absent). The error code in the text is not documented; only the status is relied on.
+    Reading needs Microsoft.Authorization/roleAssignments/read at the scope."""
+    scope, name = str(args.get("scope", "")), str(args.get("roleAssignmentName", ""))
+    try:
+        require_azure(tenant.caller, "Microsoft.Authorization/roleAssignments/read", scope)
+    except Denied as error:
+        raise _arm_denied(error) from None
+    record = tenant.state["roleAssignments"].get(assignment_id(scope, name).lower())
+    if record is None:
+        raise ProviderError(
+            f'Status=404 Code="RoleAssignmentNotFound" Message="The role assignment \'{name}\' '
+            'is not found."'
+        )
+    return {
+        "id": record["id"],
+        "name": record["name"],
+        "type": "Microsoft.Authorization/roleAssignments",
+        "scope": record["scope"],
+        "principalId": record["principalId"],
+        "principalType": record.get("principalType"),
+        "roleDefinitionId": record["roleDefinitionId"],
+        "description": record.get("description"),
+        "azureApiVersion": "2022-04-01",
+    }

@@ -119,6 +119,9 @@ class ApplicationRegistration:
             "keyCredentials": [],
             "federatedIdentityCredentials": [],
             "requiredResourceAccess": [],
+            "identifierUris": [],
+            "api": {"oauth2PermissionScopes": [], "acceptMappedClaims": None},
+            "appRoles": [],
         }
         return f"/applications/{object_id}", self._computed(tenant, object_id)
 

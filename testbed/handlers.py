@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from components import provider_resources as types
-from testbed import arm, credentials, entra, healthcare_services, principals
+from testbed import api_exposure, arm, credentials, entra, healthcare_services, principals
 from testbed.resource_handler import Handler, InvokeHandler
 from testbed.served_types import FHIR_SERVICE, WORKSPACE
 
@@ -28,6 +28,11 @@ RESOURCE_HANDLERS: Mapping[str, Handler] = MappingProxyType(
         types.APPLICATION_PASSWORD.token: credentials.ApplicationPassword(),
         types.APPLICATION_CERTIFICATE.token: credentials.ApplicationCertificate(),
         types.FEDERATED_CREDENTIAL.token: credentials.FederatedCredential(),
+        types.IDENTIFIER_URI.token: api_exposure.IdentifierUri(),
+        types.PERMISSION_SCOPE.token: api_exposure.PermissionScope(),
+        types.APP_ROLE.token: api_exposure.AppRole(),
+        types.CLAIMS_MAPPING_POLICY.token: api_exposure.ClaimsMappingPolicy(),
+        types.CLAIMS_MAPPING_ASSIGNMENT.token: api_exposure.ClaimsMappingAssignment(),
         types.ROLE_ASSIGNMENT.token: arm.RoleAssignment(),
         types.KEY_VAULT_SECRET.token: arm.VaultSecret(),
         # Only a consumer's program declares these, beside the component package.
@@ -41,5 +46,6 @@ INVOKE_HANDLERS: Mapping[str, InvokeHandler] = MappingProxyType(
         types.GET_APPLICATION: entra.get_application,
         types.GET_CLIENT_CONFIG: principals.get_client_config,
         types.GET_SERVICE_PRINCIPAL: principals.get_service_principal,
+        types.GET_ROLE_ASSIGNMENT: arm.get_role_assignment,
     }
 )

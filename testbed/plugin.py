@@ -31,7 +31,9 @@ from testbed.store import ENV, TenantStore
 from testbed.tenant import UNKNOWN, Inputs, ProviderError
 
 # Inputs the provider's schema declares as sets (TF TypeSet): their order is not a change.
-SET_INPUTS = frozenset({"redirectUris", "owners", "claimValues", "scopeIds", "roleIds"})
+SET_INPUTS = frozenset(
+    {"redirectUris", "owners", "claimValues", "scopeIds", "roleIds", "allowedMemberTypes"}
+)
 
 
 def to_plain(struct: struct_pb2.Struct) -> tuple[Inputs, set[str]]:

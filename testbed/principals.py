@@ -150,8 +150,13 @@ class ServicePrincipal:
             "appOwnerOrganizationId": tenant.tenant_id,
             "accountEnabled": bool(inputs.get("accountEnabled", True)),
             "owners": owners,
-            "oauth2PermissionScopes": [],
-            "appRoles": [],
+            # Graph shows the home tenant application's enabled scopes and roles on its SP.
+            "oauth2PermissionScopes": [
+                dict(s)
+                for s in app.get("api", {}).get("oauth2PermissionScopes", [])
+                if s["isEnabled"]
+            ],
+            "appRoles": [dict(r) for r in app.get("appRoles", []) if r["isEnabled"]],
         }
         return f"/servicePrincipals/{object_id}", self._computed(tenant, object_id)
 

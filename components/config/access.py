@@ -4,6 +4,7 @@ API permissions by service name, well-known alias or application ID."""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from components import PROJECT, azure_roles, healthcare
@@ -107,13 +108,27 @@ def _role(
     return RoleGrant(service_name, role.name, role.guid)
 
 
-def permission_requests(app: AppCheck) -> tuple[list[ApiPermissionRequest], Findings]:
-    """API permissions: service name, well-known alias or raw app ID."""
+def permission_requests(
+    app: AppCheck, protected: Mapping[str, str], graph_scopes: tuple[str, ...] = ()
+) -> tuple[list[ApiPermissionRequest], Findings]:
+    """API permissions: service name, well-known alias or raw app ID; and the Microsoft Graph
+    scopes a SMART client signs users in with (``graph_scopes``)."""
     requests: list[ApiPermissionRequest] = []
     problems: list[Problem] = []
     permissions = app.settings.api_permissions
     for key, spec in permissions.items():
         path = app.at("apiPermissions", app.key(key, permissions))
+        if key in protected:
+            problems.append(
+                Problem(
+                    path,
+                    f"names a FHIR service that smartResources.{protected[key]} protects: its "
+                    "audience is that application's identifier URI, so the Azure Healthcare "
+                    f"APIs permissions do not reach it; ask for its scopes with `smart: "
+                    f"{{resource: {protected[key]}, scopes: [...]}}` instead",
+                )
+            )
+            continue
         api = _api_named(app, key, path)
         if isinstance(api, Problem):
             problems.append(api)
@@ -127,8 +142,20 @@ def permission_requests(app: AppCheck) -> tuple[list[ApiPermissionRequest], Find
         requests.append(
             ApiPermissionRequest(key, app_id, service_key, names, scopes, roles, path=path)
         )
+    if graph_scopes:
+        graph = healthcare.WELL_KNOWN_APIS["microsoft-graph"]
+        requests.append(
+            ApiPermissionRequest(
+                graph.alias, graph.app_id, None, graph_scopes, (), (), path=app.at("smart")
+            )
+        )
     warnings: tuple[str, ...] = ()
-    if app.ok("admin_consent") and app.settings.admin_consent and not permissions:
+    if (
+        app.ok("admin_consent")
+        and app.settings.admin_consent
+        and not permissions
+        and not app.settings.smart
+    ):
         warnings = (f"{app.at('adminConsent')}: true, but the app requests no apiPermissions",)
     return requests, Findings(tuple(problems), warnings)
 

@@ -32,6 +32,7 @@ from components.config.models import ApplicationSettings
 from components.config.redirects import RedirectUris, redirect_rules
 from components.config.secret import SecretSettings, secret_rules
 from components.config.settings import ApiPermissionRequest, Application
+from components.config.smart import DeclaredSmart, client_rules, graph_scopes
 from components.config.vault import vault_secret_names
 from components.errors import Plain, Problem, join_path
 
@@ -72,6 +73,7 @@ def check_application(  # noqa: PLR0913 (the entry, where it is, and what it is 
     path: str,
     entry: Any,
     services: DeclaredServices,
+    resources: DeclaredSmart,
     deployer: str | None,
     run: Run,
 ) -> tuple[AppView | None, Application | None, list[tuple[str, str, str, str]]]:
@@ -93,7 +95,11 @@ def check_application(  # noqa: PLR0913 (the entry, where it is, and what it is 
     findings += found
     grants, found = role_grants(app)
     findings += found
-    requests, found = permission_requests(app)
+    smart_client, found = client_rules(app, resources)
+    findings += found
+    requests, found = permission_requests(
+        app, resources.protects, graph_scopes(smart_client) if smart_client else ()
+    )
     findings += found
     run.record(findings)
     vault_names = vault_secret_names(app)
@@ -109,6 +115,7 @@ def check_application(  # noqa: PLR0913 (the entry, where it is, and what it is 
             certificates=types.MappingProxyType(certificates),
             api_permissions=tuple(requests),
             roles=tuple(grants),
+            smart=smart_client,
         ),
         vault_names,
     )
@@ -249,7 +256,13 @@ def _secret(app: AppCheck) -> Findings:
                 "days left); set new start/end dates or switch to rotation: overlap"
             )
     uris = settings.redirect_uris
-    if app.ok("redirect_uris") and not uris.web and (uris.mobile_desktop or uris.spa):
+    smart_client = settings.smart is not None  # components.config.smart has its own rule
+    if (
+        app.ok("redirect_uris")
+        and not smart_client
+        and not uris.web
+        and (uris.mobile_desktop or uris.spa)
+    ):
         # A public client cannot keep a secret; one that holds live ones invites their use.
         how_many = "two live client secrets" if secret.mode == "overlap" else "a client secret"
         warnings.append(

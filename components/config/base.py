@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     PrivateAttr,
     StrictStr,
     model_validator,
@@ -27,7 +28,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from components import healthcare
-from components.errors import Invalid
+from components.errors import Invalid, Plain
 
 # Logical names are part of every URN, resource name and Key Vault secret name.
 NAME_RE = re.compile(r"^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$")
@@ -112,6 +113,28 @@ def _check_uuid(value: str) -> str:
 
 
 ObjectId = Annotated[StrictStr, AfterValidator(_check_uuid)]
+
+# Graph application.displayName: at most 256 characters.
+MAX_DISPLAY_NAME = 256
+
+# Entra: at most 100 owners per application.
+MAX_OWNERS = 100
+
+
+def _check_display_name(value: str) -> str:
+    if not value.strip():
+        raise Invalid("must not be empty")
+    if value != value.strip():
+        raise Invalid("{} has leading or trailing spaces", value)
+    if len(value) > MAX_DISPLAY_NAME:
+        raise Invalid(
+            f"is {{}} characters; Entra accepts at most {MAX_DISPLAY_NAME}", Plain(str(len(value)))
+        )
+    return value
+
+
+DisplayName = Annotated[StrictStr, AfterValidator(_check_display_name)]
+Owners = Annotated[tuple[ObjectId, ...], AfterValidator(dedupe), Field(max_length=MAX_OWNERS)]
 
 
 # Each takes the parsed model and the names of its fields that did not parse, and returns

@@ -6,7 +6,8 @@ finds and what the cross-checks find together. ``check_config`` never raises: th
 adds what only the tenant can tell (permission names) and raises one ``ConfigError`` for all
 of it (``components.stack``). ``load_settings`` is the same without the tenant.
 
-The checks themselves are in ``services``, ``application`` (one application's keys),
+The checks themselves are in ``services``, ``smart`` (SMART resources and clients),
+``application`` (one application's keys),
 ``access`` (roles and API permissions) and ``vault`` (Key Vault secret names);
 ``checking`` holds what they share.
 """
@@ -20,15 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from components import PROJECT, healthcare
-from components.config.application import AppView, check_application
+from components.config.application import AppView, check_application, deployer_among_owners
 from components.config.checking import Run, as_mapping, valid_name
 from components.config.disclosure import redaction_note
 from components.config.services import check_services
 from components.config.settings import Application, StackSettings
+from components.config.smart import check_smart_resources
 from components.config.vault import vault_collisions
 from components.errors import ConfigError, Problem, join_path
 
-TOP_LEVEL_KEYS = ("services", "applications", "protect", "deployerObjectId")
+TOP_LEVEL_KEYS = ("services", "smartResources", "applications", "protect", "deployerObjectId")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,13 @@ def check_config(
     protect = _protect(raw.get("protect", False), run)
     deployer = _deployer(raw.get("deployerObjectId"), run)
     services = check_services(raw.get("services"), run)
+    resources = check_smart_resources(
+        raw.get("smartResources"), services.complete, services.kinds, run
+    )
+    for name, resource in resources.complete.items():
+        run.problems += deployer_among_owners(
+            join_path("smartResources", name), resource.owners, deployer, run.say("smartResources")
+        )
 
     apps_say = run.say("applications")
     raw_apps = as_mapping(raw.get("applications"), "applications", apps_say, run)
@@ -97,7 +106,9 @@ def check_config(
         path = join_path("applications", apps_say.key(name, raw_apps))
         if not valid_name(name, path, apps_say, run):
             continue
-        view, app, names = check_application(str(name), path, entry, services, deployer, run)
+        view, app, names = check_application(
+            str(name), path, entry, services, resources, deployer, run
+        )
         if view is not None:
             views.append(view)
         if app is not None:
@@ -109,6 +120,7 @@ def check_config(
     if not run.problems:
         settings = StackSettings(
             services=types.MappingProxyType(dict(services.complete)),
+            smart_resources=types.MappingProxyType(dict(resources.complete)),
             applications=types.MappingProxyType(applications),
             protect=protect,
             now=now,

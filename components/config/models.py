@@ -14,7 +14,8 @@ from components import healthcare
 from components.config.adoption import AdoptSettings
 from components.config.base import (
     ConfigModel,
-    ObjectId,
+    DisplayName,
+    Owners,
     Rule,
     dedupe,
     empty_map,
@@ -27,15 +28,9 @@ from components.config.credentials import (
 )
 from components.config.redirects import RedirectUris
 from components.config.secret import SecretSettings
-from components.errors import Invalid, Plain
+from components.config.smart_schema import SmartClientSettings
+from components.errors import Invalid
 from components.healthcare import HealthcareResource
-
-# Graph application.displayName: at most 256 characters.
-MAX_DISPLAY_NAME = 256
-
-# Entra: at most 100 owners per application.
-MAX_OWNERS = 100
-
 
 PermissionName = Annotated[StrictStr, Field(min_length=1, max_length=120)]
 
@@ -109,26 +104,12 @@ class ServiceSettings(ConfigModel):
         return f"{self.token_audience}/.default"
 
 
-def _check_display_name(value: str) -> str:
-    if not value.strip():
-        raise Invalid("must not be empty")
-    if value != value.strip():
-        raise Invalid("{} has leading or trailing spaces", value)
-    if len(value) > MAX_DISPLAY_NAME:
-        raise Invalid(
-            f"is {{}} characters; Entra accepts at most {MAX_DISPLAY_NAME}", Plain(str(len(value)))
-        )
-    return value
-
-
 class ApplicationSettings(ConfigModel):
-    display_name: Annotated[StrictStr, AfterValidator(_check_display_name)] | None = None
+    display_name: DisplayName | None = None
     description: Annotated[StrictStr, Field(max_length=1024)] | None = None
     public_client_flows: StrictBool = False
     redirect_uris: RedirectUris = RedirectUris()
-    owners: Annotated[
-        tuple[ObjectId, ...], AfterValidator(dedupe), Field(max_length=MAX_OWNERS)
-    ] = ()
+    owners: Owners = ()
     secret: SecretChoice = SecretSettings()
     certificates: Annotated[Mapping[str, CertificateRef], AfterValidator(frozen_map)] = Field(
         default_factory=empty_map
@@ -137,6 +118,7 @@ class ApplicationSettings(ConfigModel):
         default_factory=empty_map
     )
     admin_consent: StrictBool = False
+    smart: SmartClientSettings | None = None
     roles: Annotated[
         Mapping[str, Annotated[tuple[StrictStr, ...], AfterValidator(dedupe)]],
         AfterValidator(frozen_map),

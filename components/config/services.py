@@ -1,7 +1,6 @@
-"""The checks of ``services``: each service parsed, its rules, and the retirement warning of
-Azure API for FHIR."""
+"""The checks of ``services``: each service parsed, its rules, and the statement that Azure
+API for FHIR was retired."""
 
-from datetime import UTC, datetime
 from typing import Any
 
 from components.config import partial
@@ -17,9 +16,9 @@ from components.config.disclosure import Say
 from components.config.models import ServiceSettings, service_rules
 from components.errors import join_path
 
-# Azure API for FHIR: retired on 30 September 2026 (azure.microsoft.com/updates/
-# azure-api-for-fhir-retirement; learn.microsoft.com/azure/healthcare-apis/fhir/migration-faq).
-API_FOR_FHIR_RETIREMENT = datetime(2026, 9, 30, tzinfo=UTC)
+# Azure API for FHIR was retired on 30 September 2026 (learn.microsoft.com/azure/
+# healthcare-apis/fhir/migration-faq: "Azure API for FHIR will be retired on September 30,
+# 2026"); this release is later, so the warning states it as done.
 API_FOR_FHIR_MIGRATION = (
     "https://learn.microsoft.com/azure/healthcare-apis/fhir/migration-strategies"
 )
@@ -52,14 +51,14 @@ def _retirement_warning(kind: str, path: str, say: Say, run: Run) -> None:
         return
     if say.secret:
         run.warnings.append(
-            f"{path}: this service's kind is retired or retiring (details withheld: services is "
-            "secret); see the README, Configuration reference, services.kind"
+            f"{path}: this service's kind was retired (details withheld: services is secret); "
+            "see the README, Configuration reference, services.kind"
         )
         return
-    day = API_FOR_FHIR_RETIREMENT.date().isoformat()
-    when = f"was retired on {day}" if run.now >= API_FOR_FHIR_RETIREMENT else f"retires on {day}"
     run.warnings.append(
-        f"{path}: Azure API for FHIR (kind: api-for-fhir) {when}; migrate to the FHIR service "
-        f"of Azure Health Data Services ({API_FOR_FHIR_MIGRATION}), then declare that service "
+        f"{path}: Azure API for FHIR (kind: api-for-fhir) was retired on 30 September 2026; "
+        "the stack keeps the role assignments that exist on it and creates nothing new for it. "
+        "Move its clients to a FHIR service of Azure Health Data Services "
+        f"(docs/api-for-fhir-migration.md, {API_FOR_FHIR_MIGRATION}) and declare that service "
         "with kind: fhir"
     )

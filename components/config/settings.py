@@ -6,6 +6,7 @@ from datetime import datetime
 
 from components.certificates import CertificateInfo
 from components.config.models import ApplicationSettings, ServiceSettings
+from components.config.smart import SmartClient, SmartResource
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Application:
     certificates: Mapping[str, CertificateInfo]
     api_permissions: tuple[ApiPermissionRequest, ...]
     roles: tuple[RoleGrant, ...]
+    smart: SmartClient | None = None
 
     @property
     def reachable_services(self) -> tuple[str, ...]:
@@ -49,6 +51,7 @@ class Application:
 @dataclass(frozen=True)
 class StackSettings:
     services: Mapping[str, ServiceSettings]
+    smart_resources: Mapping[str, SmartResource]
     applications: Mapping[str, Application]
     protect: bool
     now: datetime

@@ -55,6 +55,7 @@ from typing import Any, cast
 
 from testbed.credentials import secret_value
 from testbed.graph import parse_rfc3339
+from testbed.graphapi import permissions, policies
 from testbed.graphapi.odata import (
     GraphError,
     bad_request,
@@ -143,6 +144,8 @@ class Directory:
             return self._service_principals(request, segments[1:])
         if head == "oauth2PermissionGrants":
             return self._grants(request, segments[1:])
+        if head == "policies":
+            return policies.route(self, request, segments[1:])
         if head == "directoryObjects" and len(segments) == 2 and method == "GET":
             return 200, self._directory_object(request, segments[1])
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{head}'.")
@@ -155,6 +158,24 @@ class Directory:
             if app["appId"].lower() == match[1].lower():
                 return str(app["id"])
         raise not_found(match[1])
+
+    def deny(self, check: Callable[[], None]) -> None:
+        """Graph's 403 when the caller lacks the rights ``check`` demands."""
+        self._deny(check)
+
+    def _published(self, sp: dict[str, Any], key: str) -> list[dict[str, Any]]:
+        """A service principal shows its home-tenant application's enabled scopes and app
+        roles (Graph servicePrincipal: oauth2PermissionScopes, appRoles); first-party APIs'
+        principals keep their own."""
+        app = next(
+            (a for a in self.state["applications"].values() if a["appId"] == sp["appId"]), None
+        )
+        if app is None:
+            return list(sp.get(key) or [])
+        source = (
+            (app.get("api") or {}).get(key) if key == "oauth2PermissionScopes" else app.get(key)
+        )
+        return [p for p in source or [] if p.get("isEnabled", True)]
 
     def _deny(self, check: Callable[[], None]) -> None:
         try:
@@ -285,7 +306,14 @@ class Directory:
             if "requestedAccessTokenVersion" in api:
                 app["requestedAccessTokenVersion"] = api["requestedAccessTokenVersion"]
             rest = {k: v for k, v in api.items() if k != "requestedAccessTokenVersion"}
+            if "oauth2PermissionScopes" in rest:
+                current = (app.get("api") or {}).get("oauth2PermissionScopes") or []
+                permissions.check_permissions(current, rest["oauth2PermissionScopes"] or [])
             app["api"] = {**app.get("api", {}), **rest}
+        if "appRoles" in body:
+            permissions.check_permissions(app.get("appRoles") or [], body["appRoles"] or [])
+        if "identifierUris" in body:
+            permissions.check_identifier_uris(self.state, app, body["identifierUris"] or [])
         if "keyCredentials" in body:
             app["keyCredentials"] = [
                 self._key_credential(k, app) for k in body.pop("keyCredentials")
@@ -626,6 +654,8 @@ class Directory:
             return self._owners(request, sp, sub[1:], "servicePrincipal")
         if sub[0] == "appRoleAssignedTo":
             return self._assignments(request, sp, sub[1:])
+        if sub[0] == "claimsMappingPolicies":
+            return policies.assigned(self, request, sp, sub[1:])
         if sub[0] in {"appRoleAssignments", "oauth2PermissionGrants"} and request.method == "GET":
             key = "principalId" if sub[0] == "appRoleAssignments" else "clientId"
             table = (
@@ -714,7 +744,7 @@ class Directory:
                     "userConsentDisplayName": s.get("userConsentDisplayName"),
                     "value": s["value"],
                 }
-                for s in sp.get("oauth2PermissionScopes", [])
+                for s in self._published(sp, "oauth2PermissionScopes")
             ],
             "appRoles": [
                 {
@@ -726,7 +756,7 @@ class Directory:
                     "origin": "Application",
                     "value": r["value"],
                 }
-                for r in sp.get("appRoles", [])
+                for r in self._published(sp, "appRoles")
             ],
         }
 
@@ -813,7 +843,9 @@ class Directory:
                 principal = self.state["servicePrincipals"].get(str(body.get("principalId")))
                 if principal is None or self.replicating(principal["id"], False):
                     raise not_found(str(body.get("principalId")))
-                if body.get("appRoleId") not in {r["id"] for r in resource.get("appRoles", [])}:
+                if body.get("appRoleId") not in {
+                    r["id"] for r in self._published(resource, "appRoles")
+                }:
                     raise bad_request("Permission being assigned was not found on application")
                 if any(
                     a["principalId"] == principal["id"] and a["appRoleId"] == body["appRoleId"]

@@ -552,20 +552,20 @@ def test_no_message_is_raw_pydantic_text(svcs: Any, apps: Any) -> None:
 # --- 8. warnings ---------------------------------------------------------------------------------------
 
 
-def test_azure_api_for_fhir_is_retired_by_the_project_clock() -> None:
+def test_azure_api_for_fhir_is_stated_as_retired_whatever_the_clock() -> None:
     raw = with_app()
     raw["services"]["legacy"] = {"kind": "api-for-fhir", "resourceId": API_FOR_FHIR_ID}
-    migrate = (
-        "migrate to the FHIR service of Azure Health Data Services "
-        "(https://learn.microsoft.com/azure/healthcare-apis/fhir/migration-strategies), then "
+    statement = (
+        "services.legacy: Azure API for FHIR (kind: api-for-fhir) was retired on 30 September "
+        "2026; the stack keeps the role assignments that exist on it and creates nothing new for "
+        "it. Move its clients to a FHIR service of Azure Health Data Services "
+        "(docs/api-for-fhir-migration.md, "
+        "https://learn.microsoft.com/azure/healthcare-apis/fhir/migration-strategies) and "
         "declare that service with kind: fhir"
     )
-    assert warnings(raw) == [
-        f"services.legacy: Azure API for FHIR (kind: api-for-fhir) was retired on 2026-09-30; {migrate}"
-    ]
-    assert warnings(raw, now=datetime(2026, 9, 1, tzinfo=UTC)) == [
-        f"services.legacy: Azure API for FHIR (kind: api-for-fhir) retires on 2026-09-30; {migrate}"
-    ]
+    assert warnings(raw) == [statement]
+    # The retirement is a fact of the world, not of the stack's clock (rotation tests move it).
+    assert warnings(raw, now=datetime(2026, 9, 1, tzinfo=UTC)) == [statement]
 
 
 def test_a_certificate_valid_for_more_than_24_months_warns(tmp_path: Path) -> None:
