@@ -53,7 +53,7 @@ def _retirement_warning(kind: str, path: str, say: Say, run: Run) -> None:
     if say.secret:
         run.warnings.append(
             f"{path}: this service's kind is retired or retiring (details withheld: services is "
-            "secret); see the README, Configuration reference, services.kind"
+            "secret); see docs/configuration.md, services, kind"
         )
         return
     day = API_FOR_FHIR_RETIREMENT.date().isoformat()
