@@ -96,7 +96,9 @@ def read_page(path: Path) -> Page:
             body: list[str] = []
             index += 1
             while index < len(lines) and not lines[index].strip().startswith(fence):
-                body.append(lines[index][indent:] if lines[index][:indent].isspace() else lines[index])
+                body.append(
+                    lines[index][indent:] if lines[index][:indent].isspace() else lines[index]
+                )
                 index += 1
             start = index - len(body)
             blocks.append(Block(opened["lang"], "\n".join(body), start, section))
@@ -222,9 +224,8 @@ def broken_links(page: Page) -> list[str]:
         if not resolved.exists():
             problems.append(f"{where}: no such file")
             continue
-        if anchor and resolved.suffix == ".md":
-            if anchor not in anchors(read_page(resolved)):
-                problems.append(f"{where}: no heading with the anchor #{anchor}")
+        if anchor and resolved.suffix == ".md" and anchor not in anchors(read_page(resolved)):
+            problems.append(f"{where}: no heading with the anchor #{anchor}")
     return problems
 
 
@@ -473,9 +474,10 @@ def test_every_dotted_tool_module_named_exists() -> None:
         page = read_page(path)
         for number, span in code_spans(page):
             for package, name in re.findall(r"\b(tools|testbed)\.(\w+)", span):
-                if not (ROOT / package / f"{name}.py").exists() and not (
-                    ROOT / package / name
-                ).is_dir():
+                if (
+                    not (ROOT / package / f"{name}.py").exists()
+                    and not (ROOT / package / name).is_dir()
+                ):
                     missing.append(f"{page.name}:{number}: {package}.{name}")
     assert missing == []
 
@@ -484,7 +486,9 @@ def test_a_wrong_target_option_or_path_is_reported() -> None:
     # The checks themselves bite.
     assert not make_knows("no-such-target")
     assert make_knows("docs-check")
-    assert [t for w in segments('make plan STACK=dev PLAN_ARGS="--json x"') for t in make_targets(w)] == ["plan"]
+    assert [
+        t for w in segments('make plan STACK=dev PLAN_ARGS="--json x"') for t in make_targets(w)
+    ] == ["plan"]
     (invocation,) = [
         inv
         for words in segments("pulumi stack output --json | .venv/bin/python -m tools.verify --stack-output - --nope")
