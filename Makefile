@@ -13,12 +13,13 @@ PLAN_ARGS ?=
 PULUMI_BACKEND_URL ?= file://$(HOME)/.pulumi-healthcare-clients
 export PULUMI_BACKEND_URL
 
-.PHONY: help plan test lint typecheck unit engine provider e2e workflows up preview policy-venv verify bench bench-engine lock clean distclean
+.PHONY: help plan test lint typecheck unit docs-check engine provider e2e workflows up preview policy-venv verify bench bench-engine lock clean distclean
 
 help:
 	@echo "make plan     offline plan of the $(STACK) stack (no Pulumi CLI, no Azure)"
 	@echo "              STACK=prod, PLAN_ARGS=\"--json plan.json\" or \"--diff plan.json\""
 	@echo "make test     lint, type checks, workflow checks, tests and end-to-end tests (what CI runs; needs npm and Go)"
+	@echo "make docs-check  README.md and docs/ against the code (the quick start runs as typed)"
 	@echo "make engine   build the Pulumi CLI and Python language host from source (.engine/bin)"
 	@echo "              and get the real azuread provider plugin (make provider)"
 	@echo "make e2e      end-to-end tests under that engine, against the fake tenant"
@@ -68,6 +69,12 @@ workflows: $(DEV_STAMP)
 
 unit: $(DEV_STAMP)
 	$(BIN)/pytest -n 2 -q -m "not e2e"
+
+# README.md and docs/ against the code (tests/test_docs.py): the quick start runs as typed,
+# links and anchors resolve, named targets, options, paths and config keys exist. `make unit`
+# runs these tests as well, so `make test` includes them without running them twice.
+docs-check: $(DEV_STAMP)
+	$(BIN)/pytest -q -m docs
 
 # The policy pack's virtualenv, defined above every rule that needs it: make expands a rule's
 # prerequisites as it reads the rule. policy/PulumiPolicy.yaml names `virtualenv: venv`, but the CLI

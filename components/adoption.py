@@ -127,8 +127,8 @@ def check_adoption(
         Problem(
             path,
             f"the entry does not match the registration it adopts ({live.client_id}): {what}. "
-            "Regenerate the entry with `.venv/bin/python -m tools.adopt` (README, 'Already registered in "
-            "the portal?'), adopt it unchanged, and make your edits in a second `pulumi up`.",
+            "Regenerate the entry with `.venv/bin/python -m tools.adopt` (docs/adoption.md), "
+            "adopt it unchanged, and make your edits in a second `pulumi up`.",
         )
     ]
 

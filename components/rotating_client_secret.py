@@ -69,7 +69,7 @@ def rotating_client_secret(
     # A replaced or removed password leaves the stack but stays in Entra until its own end
     # date: create-before-delete protects one slot, not the pair, and a stack left idle
     # for two periods, or a new expiresIn or rotateEvery, replaces both slots in one run.
-    # Revoking a password before its end is an explicit act (README, "Revoking a secret").
+    # Revoking a password before its end is an explicit act (docs/rotation.md, "Revoking a secret").
     # Never protected either: a protected password could not be replaced, so never rotate.
     def released(password_name: str) -> pulumi.ResourceOptions:
         return parent.options(

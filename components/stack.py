@@ -97,7 +97,7 @@ def build_stack(checked: Checked) -> dict[str, Any]:
 def stack_outputs(
     applications: Mapping[str, ClientApplication], settings: StackSettings, tenant_id: str
 ) -> dict[str, Any]:
-    """The stack outputs (README, "Stack outputs"): ``applications`` without any secret, and
+    """The stack outputs (docs/configuration.md, "Outputs"): ``applications`` without any secret, and
     the client secrets in a top-level output of their own, secret as a whole: pulumi/actions
     turns each stack output into a step output and masks only top-level secret values."""
     apps_secret = "applications" in settings.secret_keys

@@ -163,7 +163,7 @@ def az_files(
     state: dict[str, Any], ids: dict[str, str], directory: Path, apis: tuple[str, ...]
 ) -> list[str]:
     """Write what `az` prints for a registration (and for the APIs it asks permissions of)
-    into ``directory``, as the README's adoption steps do; return ``tools.adopt``'s arguments."""
+    into ``directory``, as the adoption steps in docs/adoption.md do; return ``tools.adopt``'s arguments."""
     files = {
         "app.json": az_app_show(state, ids["applicationObjectId"]),
         "sp.json": az_sp_show(state, ids["servicePrincipalObjectId"]),

@@ -8,7 +8,7 @@
 #
 # Each is an Entra ID app registration + service principal with one federated identity
 # credential (GitHub OIDC; no client secret exists, so none is printed). They get the rights of
-# the table in README.md ("Permissions the deploying identity needs"), printed by
+# the table in docs/pipelines.md ("Permissions the deploying identity needs"), printed by
 # --print-permissions, and only the rows of the features the stack uses: give the flags, or
 # --stack-file to read them from the stack's config (both add up).
 #
@@ -46,8 +46,8 @@ GITHUB_ISSUER=https://token.actions.githubusercontent.com
 TOKEN_AUDIENCE=api://AzureADTokenExchange
 TAG_PREFIX=healthcare-clients:pipeline
 
-# The rights, one line per README row: feature|identity|kind|grant|scope. The code below grants
-# exactly the rows of the features in use; tests/tools/test_bootstrap.py compares the README's table
+# The rights, one line per docs/pipelines.md row: feature|identity|kind|grant|scope. The code below grants
+# exactly the rows of the features in use; tests/tools/test_bootstrap.py compares the docs/pipelines.md table
 # with --print-permissions and the grants with what the script does.
 GRANTS=(
   "always|deploy|graph|Application.ReadWrite.OwnedBy|tenant"
@@ -105,7 +105,7 @@ die() {
 say() { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
 
-# shellcheck disable=SC2016 # the backticks are Markdown (README table), not command substitution
+# shellcheck disable=SC2016 # the backticks are Markdown (docs/pipelines.md table), not command substitution
 feature_label() {
   case "$1" in
     always) echo "always" ;;
@@ -117,7 +117,7 @@ feature_label() {
   esac
 }
 
-print_permissions() { # the README table's rows, in order
+print_permissions() { # the docs/pipelines.md table's rows, in order
   local row feature identity kind grant scope what
   for row in "${GRANTS[@]}"; do
     IFS='|' read -r feature identity kind grant scope <<<"$row"
@@ -314,7 +314,7 @@ tenant_id="$(az account show --subscription "$subscription" --query tenantId -o 
 graph_sp_id="$(az ad sp show --id "$GRAPH_APP_ID" --query id -o tsv)"
 
 # Names without a scope/role marker resolve like the program does: a scope when the API
-# publishes it as one, else an application permission (README, "API permissions by name").
+# publishes it as one, else an application permission (docs/configuration.md, "API permissions by name").
 for entry in "${derived_names[@]}"; do
   read -r api name <<<"$entry"
   scopes="$(az ad sp show --id "$api" --query "length(oauth2PermissionScopes[?value=='$name'])" -o tsv)"

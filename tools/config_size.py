@@ -94,12 +94,12 @@ def problem(
             f"{stack_file}: the stack config takes {share} Linux allows in the one "
             f"environment variable ({VARIABLE}) that carries it to the program; pulumi would "
             "fail with 'argument list too long' before the program starts. Split the "
-            "applications across stacks (README, 'Many stacks: one per environment or tenant')",
+            "applications across stacks (docs/pipelines.md, 'Many stacks: one per environment or tenant')",
             None,
         )
     if size > LIMIT * WARN_FRACTION:
         return None, (
             f"the stack config takes {share} that {VARIABLE} may hold; past the limit pulumi "
-            "cannot start the program (README, 'Troubleshooting')"
+            "cannot start the program (docs/troubleshooting.md)"
         )
     return None, None

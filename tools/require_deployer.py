@@ -5,7 +5,7 @@
 Without ``healthcare-clients:deployerObjectId`` the program takes whoever runs it as the owner
 of every service principal, so a preview run as the read-only preview identity shows each
 service principal's owners changing, and an ``up`` by hand makes a person their owner
-(README, "healthcare-clients:deployerObjectId"). On a laptop that default is convenient; in a
+(docs/configuration.md, "healthcare-clients:deployerObjectId"). On a laptop that default is convenient; in a
 pipeline, where two identities run the same stack, it is never what anyone wants. The
 workflows run this before they start the CLI. It reads the stack file only.
 

@@ -1,5 +1,5 @@
 """``adopt``: an application registered in the portal, which the stack imports instead of
-creating (README, "Already registered in the portal?").
+creating (docs/adoption.md).
 
 ``tools.adopt`` writes the block from what `az` prints: the registration's and the service
 principal's object IDs, and the parts that exist at that moment (owners, platforms, API

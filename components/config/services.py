@@ -52,7 +52,7 @@ def _retirement_warning(kind: str, path: str, say: Say, run: Run) -> None:
     if say.secret:
         run.warnings.append(
             f"{path}: this service's kind was retired (details withheld: services is secret); "
-            "see the README, Configuration reference, services.kind"
+            "see docs/configuration.md, services, kind"
         )
         return
     run.warnings.append(

@@ -2,7 +2,7 @@
 //
 // The engine runs a Python program through a language host plugin. Pulumi's own host is the
 // Go module github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3, which the Go
-// module proxy this project builds from does not serve (README, "The engine"). This host
+// module proxy this project builds from does not serve (docs/testing.md, "The engine"). This host
 // covers what `pulumi preview/up/refresh/destroy` and policy packs need, on the SDK's
 // published packages: the Python toolchain (virtualenv resolution, dependency installs), the
 // policy-pack proxy, and the SDK's own exec shim (pulumi-language-python-exec, shipped in the

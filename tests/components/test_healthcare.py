@@ -319,7 +319,7 @@ def test_role_assignment_name_differs_per_stack_app_scope_and_role() -> None:
 
 def test_role_assignment_name_pinned() -> None:
     # Changing the namespace or seed replaces every deployed role assignment (README,
-    # "Upgrading"): the scope joined the seed once, on purpose; it must not move again.
+    # "Compatibility"): the scope joined the seed once, on purpose; it must not move again.
     assert (
         healthcare.role_assignment_name("dev", "postman", FHIR_ID, READER)
         == "4dbe8f12-ee7d-594a-a498-1f3fa68af45b"

@@ -420,7 +420,7 @@ def simulate(
 @st.composite
 def schedules(draw: st.DrawFn) -> tuple[RotationPolicy, datetime, timedelta]:
     """A policy, a first run, and the gap between runs: weekly (as the mock simulation and
-    the README's schedule) or any whole number of days up to one period."""
+    docs/rotation.md, "Schedule") or any whole number of days up to one period."""
     weekly = draw(st.booleans())
     policy = draw(policies(min_period_days=7 if weekly else 1))
     days = 7 if weekly else draw(st.integers(1, policy.period.days))

@@ -40,7 +40,7 @@ def portal_postman(workspace: EngineWorkspace) -> dict[str, str]:
 
 
 def adopt_entry(workspace: EngineWorkspace, ids: dict[str, str], tmp: Path) -> dict[str, Any]:
-    """Run tools.adopt on what `az` would print for the registration, as the README says."""
+    """Run tools.adopt on what `az` would print for the registration, as docs/adoption.md says."""
     argv = portal.az_files(workspace.tenant(), ids, tmp, (HEALTHCARE_APIS, DICOM_API))
     out, err = io.StringIO(), io.StringIO()
     assert adopt.main([*argv, "--name", "postman"], stdout=out, stderr=err) == 0, err.getvalue()

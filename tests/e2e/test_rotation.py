@@ -1,5 +1,5 @@
-"""Client secret rotation under the real engine (docs/design.md, "Rotation", invariants 2 and 5; README
-"Credentials and rotation"): one slot replaced per boundary, the new password created first,
+"""Client secret rotation under the real engine (docs/design.md, "Rotation", invariants 2 and 5;
+docs/rotation.md, "Two slots"): one slot replaced per boundary, the new password created first,
 and no run deleting a password, whatever the cadence or the edit."""
 
 from datetime import datetime, timedelta

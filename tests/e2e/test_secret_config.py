@@ -1,6 +1,6 @@
 """A secret ``applications`` key under the real engine: what derives from it is encrypted in
 the state and withheld from a preview's diff, not only marked secret on the mock runtime
-(README, "Secret config values")."""
+(docs/configuration.md, "Secret config values")."""
 
 import json
 from typing import Any

@@ -228,11 +228,11 @@ def az(tmp_path: Path) -> FakeAz:
     return FakeAz(tmp_path)
 
 
-# --- the README's table is the script's table ------------------------------------------------------
+# --- the docs' table is the script's table --------------------------------------------------------
 
 
-def _readme_permission_rows() -> list[str]:
-    text = (ROOT / "README.md").read_text()
+def _docs_permission_rows() -> list[str]:
+    text = (ROOT / "docs" / "pipelines.md").read_text()
     section = text.split("## Permissions the deploying identity needs", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| ")]
     header, *body = rows
@@ -240,11 +240,11 @@ def _readme_permission_rows() -> list[str]:
     return body
 
 
-def test_readme_permission_table_matches_the_script_line_by_line() -> None:
+def test_docs_permission_table_matches_the_script_line_by_line() -> None:
     printed = subprocess.run(
         ["bash", str(SCRIPT), "--print-permissions"], capture_output=True, text=True, check=True
     ).stdout.splitlines()
-    assert _readme_permission_rows() == printed
+    assert _docs_permission_rows() == printed
 
 
 # --- identities, subjects and the always-granted rights ------------------------------------------
