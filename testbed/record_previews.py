@@ -6,7 +6,11 @@ changes with the policy pack, as ``preview.yml`` does, and writes each preview t
 
 - ``add-application.txt``: a new application entry in ``Pulumi.dev.yaml``;
 - ``rotation.txt``: the same stack run after a rotation period boundary has passed;
-- ``adoption.txt``: adopting a Postman client made in the portal (``tools.adopt``).
+- ``adoption.txt``: adopting a Postman client made in the portal (``tools.adopt``);
+- ``smart-scope-removal-1-clients.txt`` and ``-2-resource.txt``: Pulumi.smart.yaml's two runs
+  that remove a SMART scope (testbed.scenarios);
+- ``api-for-fhir-upgrade.txt`` and ``api-for-fhir-migration.txt``: a stack deployed with 0.1.0
+  on an Azure API for FHIR, under this release, then moved to a FHIR service.
 
 The tests regenerate them and compare (tests/e2e/test_recorded_previews.py), so the files
 always show what the current program does. Nothing talks to Azure: IDs come from the fake.
@@ -16,7 +20,6 @@ from __future__ import annotations
 
 import copy
 import io
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -25,8 +28,9 @@ from typing import Any
 import yaml
 
 from testbed import portal
-from testbed.engine import ROOT, EngineWorkspace
+from testbed.engine import EngineWorkspace
 from testbed.first_party import HEALTHCARE_APIS
+from testbed.scenarios import api_for_fhir_migration, preview_text, smart_scope_removal
 from testbed.stackfile import load_stack_file
 from tools import adopt
 
@@ -43,33 +47,7 @@ NEW_APPLICATION = {
 
 
 def _preview(workspace: EngineWorkspace) -> str:
-    result = workspace.cli(
-        "preview",
-        "--diff",
-        "--suppress-progress",
-        "--color",
-        "never",
-        "--policy-pack",
-        str(ROOT / "policy"),
-        "--policy-pack-config",
-        str(ROOT / "policy" / "config.json"),
-        stack="dev",
-        check=True,
-        # As preview.yml writes it to the job summary (`> preview.txt 2>&1`): with --diff the
-        # CLI prints the program's warnings on stderr.
-        merged=True,
-    )
-    return normalize(result.stdout, workspace)
-
-
-def normalize(text: str, workspace: EngineWorkspace) -> str:
-    """The parts of a preview that differ from run to run: where the repository and the test
-    live, and the ID the engine gives the default provider instance."""
-    text = text.replace(str(ROOT), "<repository>").replace(str(workspace.root), "<workspace>")
-    text = re.sub(r"(pulumi:providers:[\w-]+::default[\w]*)::[0-9a-f-]{36}", r"\1::<id>", text)
-    # The policy pack table pads its header to the pack's path, which holds the repository's.
-    text = re.sub(r"^(\s+Name)\s+(Version)$", r"\1  \2", text, flags=re.MULTILINE)
-    return re.sub(r"[ \t]+$", "", text, flags=re.MULTILINE)
+    return preview_text(workspace, "dev")
 
 
 def _adoption_preview(scratch: Path) -> str:
@@ -114,8 +92,21 @@ def record(target: Path) -> dict[str, str]:
         workspace.write_stack_file("dev", config)
         workspace.set_clock(AFTER_BOUNDARY)
         rotated = _preview(workspace)
+        workspace.close()
         adopted = _adoption_preview(Path(scratch))
-    previews = {"add-application.txt": added, "rotation.txt": rotated, "adoption.txt": adopted}
+        with EngineWorkspace.create(Path(scratch) / "smart", now=DEV_NOW) as smart:
+            removal = smart_scope_removal(smart)
+        with EngineWorkspace.create(Path(scratch) / "legacy", now=DEV_NOW) as legacy:
+            migration = api_for_fhir_migration(legacy)
+    previews = {
+        "add-application.txt": added,
+        "rotation.txt": rotated,
+        "adoption.txt": adopted,
+        "smart-scope-removal-1-clients.txt": removal["clients"],
+        "smart-scope-removal-2-resource.txt": removal["resource"],
+        "api-for-fhir-upgrade.txt": migration["upgrade"],
+        "api-for-fhir-migration.txt": migration["move"],
+    }
     target.mkdir(parents=True, exist_ok=True)
     for name, text in previews.items():
         (target / name).write_text(text, encoding="utf-8")

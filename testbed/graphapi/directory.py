@@ -436,7 +436,9 @@ class Directory:
                 f"(P{int(policy)}D).",
                 "CredentialLifetimeExceedsMaxValue",
             )
-        key_id = self.tenant.new_id(f"password/{app['id']}")
+        # Seeded by the password's name too: the provider adds an application's passwords in
+        # parallel, and a per-application count alone would hand out IDs in arrival order.
+        key_id = self.tenant.new_id(f"password/{app['id']}/{given.get('displayName') or ''}")
         value = secret_value(self.tenant.tenant_id, key_id)
         credential = {
             "keyId": key_id,
