@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import io
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Any
 import yaml
 
 from testbed import portal
-from testbed.engine import EngineWorkspace
+from testbed.engine import ROOT, EngineWorkspace
 from testbed.first_party import HEALTHCARE_APIS
 from testbed.scenarios import api_for_fhir_migration, preview_text, smart_scope_removal
 from testbed.stackfile import load_stack_file
@@ -113,8 +114,25 @@ def record(target: Path) -> dict[str, str]:
     return previews
 
 
+GUIDE = ROOT / "docs" / "api-for-fhir-migration.md"
+
+
+def refresh_guide(preview: str) -> None:
+    """Put the recorded migration preview into docs/api-for-fhir-migration.md, whose one code
+    block shows it (tests/test_migration_doc.py)."""
+    text = GUIDE.read_text(encoding="utf-8")
+    block = "```\n" + preview.rstrip("\n") + "\n```"
+    GUIDE.write_text(
+        re.sub(r"^```\n.*?^```$", lambda _: block, text, flags=re.S | re.M), encoding="utf-8"
+    )
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: python -m testbed.record_previews DIRECTORY")
-    for name in record(Path(sys.argv[1])):
+    recorded = record(Path(sys.argv[1]))
+    for name in recorded:
         print(f"wrote {Path(sys.argv[1]) / name}")
+    if Path(sys.argv[1]).resolve() == (ROOT / "docs" / "previews").resolve():
+        refresh_guide(recorded["api-for-fhir-migration.txt"])
+        print(f"wrote {GUIDE.relative_to(ROOT)}")
