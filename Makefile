@@ -96,12 +96,12 @@ policy-venv: $(POLICY_STAMP)
 # pulumi on PATH is the same version or newer.
 engine: $(RUNTIME_STAMP)
 	$(BIN)/python -m testbed.engine build
-	$(BIN)/python -m testbed.azuread_provider install
+	$(BIN)/python -m testbed.engine provider
 
 # The real azuread provider plugin (.engine/plugins): one already there, else `pulumi plugin
 # install`, else a build from AZUREAD_PROVIDER_SOURCES (testbed/azuread_provider.py).
 provider: $(RUNTIME_STAMP)
-	$(BIN)/python -m testbed.azuread_provider install
+	$(BIN)/python -m testbed.engine provider
 
 # End-to-end tests: `pulumi up/preview/refresh/destroy` under that engine, with provider
 # plugins backed by the fake tenant (testbed/plugin.py). No Azure.

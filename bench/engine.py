@@ -121,7 +121,14 @@ def measure_once(program: str, n: int, scratch: Path) -> dict[str, Any]:
         )
         run["engine_cpu"] = max(run["tree_cpu"] - run["program_cpu"] - run["plugin_cpu"], 0.0)
         results[operation] = run
-    custom = sum(1 for entry in workspace.tenant()["log"] if entry["operation"] == "create")
+    # The provider resources in the stack's state (Graph's log counts requests, not resources).
+    exported = json.loads(workspace.cli("stack", "export", stack="bench", check=True).stdout)
+    custom = sum(
+        1
+        for resource in exported["deployment"].get("resources", [])
+        if resource.get("custom") and not resource["type"].startswith("pulumi:providers:")
+    )
+    workspace.close()
     shutil.rmtree(root, ignore_errors=True)
     return {"program": program, "n": n, "custom": custom, "runs": results}
 

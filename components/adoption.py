@@ -29,11 +29,15 @@ PLATFORMS = {
 }
 
 
-def managed_note(stack: str, name: str) -> str:
-    """The note on every registration the stack manages (the portal's "Notes" field)."""
+def managed_note(
+    stack: str, name: str, project: str = PROJECT, declared_in: str = "configuration"
+) -> str:
+    """The note on every registration the stack manages (the portal's "Notes" field). A
+    program of its own that declares the application (the component package) names its
+    project and its program."""
     return (
-        f"Managed by Pulumi: stack {PROJECT}/{stack}, application {name}. Change it in the "
-        "stack's configuration; changes made here are undone by its next update."
+        f"Managed by Pulumi: stack {project}/{stack}, application {name}. Change it in the "
+        f"stack's {declared_in}; changes made here are undone by its next update."
     )
 
 

@@ -4,7 +4,7 @@ privileged administrator roles.
 
 A FHIR or DICOM client needs a data role (``healthcare.BUILT_IN_ROLES``) or a custom role
 with data actions. A role GUID given as a "custom role" is checked against this table by the
-configuration and, independently, by the policy pack (``policy/rules.py``), so a GUID copied
+configuration and, independently, by the policy pack (``policy/role_assignments.py``), so a GUID copied
 from the wrong line cannot make a client application an administrator of the service.
 
 Pure data, no imports: the policy pack loads it without the program's dependencies.

@@ -1,8 +1,13 @@
 """One Entra ID client application: the whole registration for one config entry, and the
-one component resource per application (docs/design.md, "Components")."""
+one component resource per application (docs/design.md, "Components").
 
-from collections.abc import Mapping
-from datetime import datetime
+The same component is the stack program's, built from validated settings
+(``ClientApplication.from_settings``), and the component package's, built from its typed
+arguments (``components.arguments``; docs/use-from-your-own-program.md). Its annotated
+attributes are the package's outputs, read by ``pulumi.provider.experimental``.
+"""
+
+from typing import cast
 
 import pulumi
 import pulumi_azuread as azuread
@@ -10,8 +15,8 @@ import pulumi_azuread as azuread
 from components.adoption import adoption_of, managed_note
 from components.api_permissions import api_permissions
 from components.application_credentials import application_credentials
+from components.arguments import ClientApplicationArgs, ClientSecretSlot, check_arguments
 from components.authentication_platforms import authentication_platforms
-from components.config import Application, ServiceSettings
 from components.data_plane_access import data_plane_access
 from components.parent import Parent
 from components.provider_resources import (
@@ -19,6 +24,7 @@ from components.provider_resources import (
     APPLICATION_REGISTRATION,
     SERVICE_PRINCIPAL,
 )
+from components.resolution import ApplicationPlan
 from components.rotating_client_secret import (
     SecretSlot,
     key_vault_delivery,
@@ -26,49 +32,67 @@ from components.rotating_client_secret import (
 )
 from components.secrecy import secret_if
 from components.smart_access import smart_access
-from components.smart_resource import SmartResourceApplication
-from components.tenant import ApiAccess
 
 TYPE = "healthcare-clients:index:ClientApplication"
 
 
 class ClientApplication(pulumi.ComponentResource):
-    """Registration, owners, service principal, platforms, credentials and access.
-
-    Every resource of the application is its direct child; the builders of the other
-    modules register them. The attributes are what the stack outputs of it
-    (``components.stack``).
-    """
+    """An Entra ID client application for Azure Health Data Services (FHIR, DICOM) or Azure
+    API for FHIR: app registration, service principal, redirect URIs, a client secret that
+    rotates without downtime, API permissions with admin consent, and Azure RBAC data roles on
+    the services. Every problem in the arguments is reported at once, before anything is
+    registered."""
 
     client_id: pulumi.Output[str]
+    """The application (client) ID."""
     application_object_id: pulumi.Output[str]
+    """The object ID of the app registration."""
     service_principal_object_id: pulumi.Output[str]
-    # None for an application without a client secret (`secret: false`).
+    """The object ID of the application's service principal (enterprise application), the
+    principal that holds the data roles."""
     client_secret: pulumi.Output[str] | None
+    """The active client secret (secret). Absent when `secret.enabled` is false."""
     client_secret_expires_at: pulumi.Output[str] | None
-    secret_slots: tuple[SecretSlot, ...]
+    """When the active client secret expires (RFC 3339)."""
+    secrets: pulumi.Output[list[ClientSecretSlot]]
+    """Every password slot of the client secret, and which one is active."""
 
-    def __init__(  # noqa: PLR0913 (the plain values its parts use, by name, instead of a context object)
+    def __init__(
         self,
         name: str,
-        *,
-        app: Application,
-        accesses: tuple[ApiAccess, ...],
-        services: Mapping[str, ServiceSettings],
-        stack: str,
-        now: datetime,
-        protect: bool,
-        deployer_object_id: str,
-        secret_keys: frozenset[str],
-        smart_resource: SmartResourceApplication | None = None,
+        args: ClientApplicationArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        # protect covers the whole application, so that a destroy (or a removal) stops before
-        # it deletes anything: Pulumi's engine deletes the unprotected resources of a stack and
-        # only then fails on the protected ones. Children inherit it from their parent; the
-        # password slots opt out (rotating_client_secret), as they must be replaced to rotate,
-        # and a replaced or removed password is released, never deleted.
-        super().__init__(TYPE, name, None, pulumi.ResourceOptions(protect=protect))
-        secret = "applications" in secret_keys
+        """The component package's entry: the arguments are checked as a stack entry is, and
+        every problem is raised together (``pulumi.InputPropertiesError``) before anything is
+        registered."""
+        self._register(name, check_arguments(name, args), opts)
+
+    @classmethod
+    def from_settings(
+        cls, name: str, plan: ApplicationPlan, *, protect: bool
+    ) -> "ClientApplication":
+        """The stack program's entry: one entry of ``healthcare-clients:applications``,
+        checked and resolved already (``components.resolution``)."""
+        application = cls.__new__(cls)
+        # protect covers the whole application, so that a destroy (or a removal) stops
+        # before it deletes anything: Pulumi's engine deletes the unprotected resources of a
+        # stack and only then fails on the protected ones. Children inherit it from their
+        # parent; the password slots opt out (rotating_client_secret), as they must be
+        # replaced to rotate, and a replaced or removed password is released, never deleted.
+        application._register(name, plan, pulumi.ResourceOptions(protect=protect))  # noqa: SLF001 (its own class's)
+        return application
+
+    @property
+    def secret_slots(self) -> tuple[SecretSlot, ...]:
+        """The password slots, each field its own output (the stack's ``secrets`` output)."""
+        return self._slots
+
+    def _register(
+        self, name: str, plan: ApplicationPlan, opts: pulumi.ResourceOptions | None
+    ) -> None:
+        super().__init__(TYPE, name, None, opts)
+        app, secret, stack = plan.app, plan.secret, plan.stack
         adoption = adoption_of(app)
         parent = Parent(self, name, secret, adoption)
         settings = app.settings
@@ -77,7 +101,7 @@ class ClientApplication(pulumi.ComponentResource):
             name,
             display_name=secret_if(app.display_name, secret),
             description=secret_if(settings.description, secret) if settings.description else None,
-            notes=secret_if(managed_note(stack, name), secret),
+            notes=secret_if(managed_note(stack, name, plan.project, plan.declared_in), secret),
             sign_in_audience="AzureADMyOrg",
             implicit_access_token_issuance_enabled=False,
             implicit_id_token_issuance_enabled=False,
@@ -102,7 +126,7 @@ class ClientApplication(pulumi.ComponentResource):
         service_principal = azuread.ServicePrincipal(
             f"{name}-sp",
             client_id=registration.client_id,
-            owners=secret_if([deployer_object_id, *settings.owners], secret),
+            owners=secret_if([plan.deployer_object_id, *settings.owners], secret),
             opts=parent.options(
                 SERVICE_PRINCIPAL, import_id=adoption.service_principal() if adoption else None
             ),
@@ -115,10 +139,13 @@ class ClientApplication(pulumi.ComponentResource):
         )
 
         self.client_secret = self.client_secret_expires_at = None
-        self.secret_slots = ()
+        self._slots: tuple[SecretSlot, ...] = ()
         if settings.rotating_secret is not None:
             client_secret = rotating_client_secret(
-                parent, application_id=registration.id, settings=settings.rotating_secret, now=now
+                parent,
+                application_id=registration.id,
+                settings=settings.rotating_secret,
+                now=plan.now,
             )
             if settings.key_vault is not None:
                 key_vault_delivery(
@@ -129,7 +156,7 @@ class ClientApplication(pulumi.ComponentResource):
                 )
             self.client_secret = client_secret.value
             self.client_secret_expires_at = client_secret.expires_at
-            self.secret_slots = client_secret.slots
+            self._slots = client_secret.slots
         if app.certificates or settings.federated_credentials:
             application_credentials(
                 parent,
@@ -137,21 +164,21 @@ class ClientApplication(pulumi.ComponentResource):
                 certificates=app.certificates,
                 federated_credentials=settings.federated_credentials,
             )
-        if accesses:
+        if plan.accesses:
             api_permissions(
                 parent,
                 application_id=registration.id,
                 service_principal_object_id=service_principal.object_id,
-                accesses=accesses,
+                accesses=plan.accesses,
                 admin_consent=settings.admin_consent,
             )
-        if app.smart is not None and smart_resource is not None:
+        if app.smart is not None and plan.smart_resource is not None:
             smart_access(
                 parent,
                 application_id=registration.id,
                 service_principal=service_principal,
                 client=app.smart,
-                resource=smart_resource,
+                resource=plan.smart_resource,
                 admin_consent=settings.admin_consent,
             )
         if app.roles:
@@ -159,13 +186,21 @@ class ClientApplication(pulumi.ComponentResource):
                 parent,
                 stack=stack,
                 principal_id=service_principal.object_id,
-                roles=tuple((grant, services[grant.service].resource) for grant in app.roles),
-                secret=bool({"applications", "services"} & secret_keys),
+                roles=tuple((grant, plan.services[grant.service].resource) for grant in app.roles),
+                secret=plan.reach_secret,
+                project=plan.project,
+                pending=plan.pending_resource_ids,
             )
 
         self.client_id = registration.client_id
         self.application_object_id = registration.object_id
         self.service_principal_object_id = service_principal.object_id
+        # The package's `secrets` output: one list, its items under the schema's names (the
+        # provider passes list items through as they are, ComponentProvider.get_state).
+        self.secrets = cast(
+            "pulumi.Output[list[ClientSecretSlot]]",
+            pulumi.Output.all(*(slot.output() for slot in self._slots)),
+        )
         self.register_outputs(
             {
                 "clientId": self.client_id,

@@ -167,6 +167,16 @@ _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{1,48}[A-Za-z0-9]")
 NAME_RULE = "3-50 letters, digits and '-', starting and ending with a letter or digit"
 
 
+# What the checks read in place of a service's resource ID that is unknown until its
+# resource is deployed (a preview): it has the kind's shape, so the checks of the rest go
+# on; the resources registered meanwhile take the unknown value itself, never this one.
+STAND_IN_RESOURCE_IDS: dict[ServiceKind, str] = {
+    "fhir": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/unknown/providers/Microsoft.HealthcareApis/workspaces/unknown/fhirservices/unknown",
+    "dicom": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/unknown/providers/Microsoft.HealthcareApis/workspaces/unknown/dicomservices/unknown",
+    "api-for-fhir": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/unknown/providers/Microsoft.HealthcareApis/services/unknown",
+}
+
+
 def kind_of_resource_id(resource_id: str) -> ServiceKind | None:
     for kind, pattern in _SHAPES.items():
         if pattern.fullmatch(resource_id):
@@ -215,14 +225,19 @@ def role_definition_id(subscription_id: str, role_guid: str) -> str:
 _ASSIGNMENT_NAMESPACE = uuid.UUID("0d3c6f5e-58a7-4f0c-9b0e-6a3f9a9b4c21")
 
 
-def role_assignment_name(stack: str, application: str, scope: str, role_guid: str) -> str:
-    """A deterministic GUID per (stack, application, scope, role), so reruns show no diff.
+def role_assignment_name(
+    stack: str, application: str, scope: str, role_guid: str, project: str = "healthcare-clients"
+) -> str:
+    """A deterministic GUID per (project, stack, application, scope, role), so reruns show no
+    diff.
 
     The scope (the service's resource ID) is in the seed so that two stacks with the same
     stack, application and role names on different services never get the same name; ARM
-    IDs are case-insensitive, so it is lowered first.
+    IDs are case-insensitive, so it is lowered first. The project is this one for the stack
+    program, and the consumer's for the component package, whose programs name their stacks
+    independently of each other.
     """
-    seed = f"healthcare-clients/{stack}/{application}/{scope.lower()}/{role_guid.lower()}"
+    seed = f"{project}/{stack}/{application}/{scope.lower()}/{role_guid.lower()}"
     return str(uuid.uuid5(_ASSIGNMENT_NAMESPACE, seed))
 
 

@@ -1,5 +1,6 @@
 """The program, as a function of validated settings: what ``__main__.py`` runs."""
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -9,21 +10,17 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from components import PROJECT, VERSION, clock, healthcare
-from components.adoption import check_adoption
 from components.client_application import ClientApplication
 from components.config import (
     Checked,
     ServiceSettings,
     StackSettings,
     check_config,
-    deployer_among_owners,
 )
-from components.errors import Problem
-from components.legacy import check_legacy_roles
+from components.resolution import plan_of, resolve
 from components.secrecy import secret_if
 from components.smart_outputs import launch_settings, smart_outputs
 from components.smart_resource import SmartResourceApplication
-from components.tenant import ApiAccess, api_problems, read_tenant, resolve_permissions
 
 
 def read_stack_config() -> tuple[dict[str, Any], frozenset[str], tuple[str, ...]]:
@@ -62,116 +59,34 @@ def check_stack_config() -> Checked:
     )
 
 
-def _not_the_deployer(caller: str, deployer: str, secret: bool) -> Problem:
-    configured = "[secret]" if secret else deployer
-    return Problem(
-        "deployerObjectId",
-        f"`pulumi up` runs as {caller}, not as the configured deploying identity {configured}. "
-        f"Entra would make {caller} the owner of every application created now, and the "
-        "deploying identity (Application.ReadWrite.OwnedBy) could not manage them afterwards. "
-        "Run `pulumi up` as the deploying identity, or change deployerObjectId to this identity "
-        "in a reviewed commit (the service principals' owners change with it).",
-    )
-
-
 def build_stack(checked: Checked) -> dict[str, Any]:
-    """Resolve against the tenant, then register one ClientApplication per config entry.
-
-    The tenant is read even when the configuration has problems, so that the names only it
-    can check are reported in the same run; one ConfigError then lists everything.
-    """
+    """Resolve against the tenant, then register one ClientApplication per config entry."""
     for warning in checked.warnings:
         pulumi.log.warn(warning)
     if checked.warnings and checked.notes:
         pulumi.log.warn(f"Note: {checked.notes[0]}")
-    tenant = read_tenant(checked.api_app_ids())
-    problems: list[Problem] = []
-    deployer = checked.deployer_object_id or tenant.caller_object_id
-    if checked.deployer_object_id is None:
-        for app in checked.apps:
-            problems += deployer_among_owners(app.path, app.owners, deployer, app.say)
-    elif deployer != tenant.caller_object_id and not pulumi.runtime.is_dry_run():
-        problems.append(
-            _not_the_deployer(
-                tenant.caller_object_id, deployer, "deployerObjectId" in checked.secret_keys
-            )
-        )
-    problems += api_problems(checked.apps, tenant)
-    accesses: dict[str, tuple[ApiAccess, ...]] = {}
-    for app in checked.apps:
-        accesses[app.name], found = resolve_permissions(app, tenant)
-        problems += found
-    settings = checked.settings
-    if settings is not None:
-        problems += _settings_problems(settings, accesses, deployer)
-    if problems or settings is None:
-        raise checked.error(problems)
-
-    return register(settings, accesses, deployer, tenant.tenant_id)
-
-
-def _settings_problems(
-    settings: StackSettings, accesses: Mapping[str, tuple[ApiAccess, ...]], deployer: str
-) -> list[Problem]:
-    """What only complete settings can be checked for: each adopted registration against the
-    live one, and nothing new on a retired Azure API for FHIR (components.legacy; a preview's
-    lookup that could not run is a warning)."""
-    problems: list[Problem] = []
-    for name, application in settings.applications.items():
-        problems += check_adoption(
-            application,
-            accesses[name],
-            deployer=deployer,
-            stack=pulumi.get_stack(),
-            secret="applications" in settings.secret_keys,
-        )
-    legacy = check_legacy_roles(
-        settings.applications.values(),
-        dict(settings.services),
-        stack=pulumi.get_stack(),
-        preview=pulumi.runtime.is_dry_run(),
-        secret=bool({"applications", "services"} & settings.secret_keys),
-    )
-    for warning in legacy.warnings:
-        pulumi.log.warn(warning)
-    return problems + list(legacy.problems)
-
-
-def register(
-    settings: StackSettings,
-    accesses: Mapping[str, tuple[ApiAccess, ...]],
-    deployer: str,
-    tenant_id: str,
-) -> dict[str, Any]:
-    """The SMART resource applications first (their clients depend on their permissions),
-    then one ClientApplication per entry; the stack outputs of both."""
+    stack = pulumi.get_stack()
+    resolved = resolve(checked, stack=stack)
+    settings = resolved.settings
+    # The SMART resource applications first: their clients depend on their permissions.
     resources = {
         name: SmartResourceApplication(
             name,
             resource=resource,
-            stack=pulumi.get_stack(),
+            stack=stack,
             protect=settings.protect,
-            deployer_object_id=deployer,
+            deployer_object_id=resolved.deployer_object_id,
             secret="smartResources" in settings.secret_keys,
         )
         for name, resource in settings.smart_resources.items()
     }
-    applications = {
-        name: ClientApplication(
-            name,
-            app=app,
-            accesses=accesses[name],
-            services=settings.services,
-            stack=pulumi.get_stack(),
-            now=settings.now,
-            protect=settings.protect,
-            deployer_object_id=deployer,
-            secret_keys=settings.secret_keys,
-            smart_resource=resources[app.smart.resource] if app.smart else None,
-        )
-        for name, app in settings.applications.items()
-    }
-    outputs = stack_outputs(applications, settings, tenant_id)
+    applications = {}
+    for name, app in settings.applications.items():
+        plan = plan_of(resolved, name, stack=stack)
+        if app.smart is not None:
+            plan = dataclasses.replace(plan, smart_resource=resources[app.smart.resource])
+        applications[name] = ClientApplication.from_settings(name, plan, protect=settings.protect)
+    outputs = stack_outputs(applications, settings, resolved.tenant_id)
     if resources:
         outputs["smartResources"] = smart_outputs(resources, settings)
     return outputs

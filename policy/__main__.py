@@ -1,7 +1,7 @@
 """Policy pack entry point: assembles the pack and nothing else.
 
 ``PolicyPack(...)`` starts the analyzer's gRPC server and blocks forever, so never import this
-module (tests import ``policy.policies`` and ``policy.rules``). Run it through the CLI:
+module (tests import ``policy.policies`` and the rule modules). Run it through the CLI:
 ``pulumi preview --policy-pack policy [--policy-pack-config policy-config.json]``.
 """
 

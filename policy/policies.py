@@ -1,4 +1,4 @@
-"""The ``pulumi_policy`` policy objects, built from the pure rules in ``rules.py``.
+"""The ``pulumi_policy`` policy objects, built from the pure rules that ``rules.py`` catalogues.
 
 Importing this module is safe (it constructs policies, never a ``PolicyPack``, whose constructor
 starts a gRPC server and blocks). ``__main__.py`` assembles the pack from ``POLICIES``; tests use
@@ -23,27 +23,25 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
-from policy import rules
+from policy import rules, settings
+from policy.owners import StackResource, check_min_owners
+from policy.passwords import check_password_lifetime
+from policy.wire import APPLICATION_OWNER, APPLICATION_REGISTRATION
 
 _SEVERITY = {
-    rules.SINGLE_TENANT: Severity.HIGH,
-    rules.NO_IMPLICIT_GRANT: Severity.HIGH,
-    rules.PASSWORD_LIFETIME: Severity.MEDIUM,
-    rules.NO_LEGACY_APPLICATION: Severity.HIGH,
-    rules.REDIRECT_URIS: Severity.HIGH,
-    rules.ROLE_ASSIGNMENT_SCOPE: Severity.CRITICAL,
-    rules.NO_PRIVILEGED_ROLE: Severity.CRITICAL,
-    rules.FEDERATED_SUBJECT: Severity.CRITICAL,
-}
-
-_SCHEMAS = {
-    rules.PASSWORD_LIFETIME: rules.PASSWORD_LIFETIME_SCHEMA,
-    rules.MIN_OWNERS: rules.MIN_OWNERS_SCHEMA,
+    settings.SINGLE_TENANT: Severity.HIGH,
+    settings.NO_IMPLICIT_GRANT: Severity.HIGH,
+    settings.PASSWORD_LIFETIME: Severity.MEDIUM,
+    settings.NO_LEGACY_APPLICATION: Severity.HIGH,
+    settings.REDIRECT_URIS: Severity.HIGH,
+    settings.ROLE_ASSIGNMENT_SCOPE: Severity.CRITICAL,
+    settings.NO_PRIVILEGED_ROLE: Severity.CRITICAL,
+    settings.FEDERATED_SUBJECT: Severity.CRITICAL,
 }
 
 
 def _config_with_defaults(args_config: Mapping[str, Any] | None, name: str) -> dict[str, Any]:
-    defaults = {key: spec["default"] for key, spec in _SCHEMAS.get(name, {}).items()}
+    defaults = {key: spec["default"] for key, spec in settings.SCHEMAS.get(name, {}).items()}
     return {**defaults, **(args_config or {})}
 
 
@@ -54,8 +52,8 @@ def _resource_validator(
         if args.resource_type not in spec.resource_types:
             return
         config = _config_with_defaults(args.get_config(), spec.name)
-        if spec.rule is rules.check_password_lifetime:
-            messages = rules.check_password_lifetime(args.resource_type, args.props, config, now)
+        if spec.rule is check_password_lifetime:
+            messages = check_password_lifetime(args.resource_type, args.props, config, now)
         else:
             messages = spec.rule(args.resource_type, args.props, config)
         for message in messages:
@@ -73,10 +71,10 @@ def _read(props: Mapping[str, Any], key: str) -> Any:
 
 
 def _validate_min_owners(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    config = _config_with_defaults(args.get_config(), rules.MIN_OWNERS)
+    config = _config_with_defaults(args.get_config(), settings.MIN_OWNERS)
     resources = []
     for resource in args.resources:
-        if resource.resource_type not in (rules.APPLICATION_REGISTRATION, rules.APPLICATION_OWNER):
+        if resource.resource_type not in (APPLICATION_REGISTRATION, APPLICATION_OWNER):
             continue
         props = {
             key: _read(resource.props, key)
@@ -85,8 +83,8 @@ def _validate_min_owners(args: StackValidationArgs, report_violation: ReportViol
         deps = {
             key: [dep.urn for dep in value] for key, value in resource.property_dependencies.items()
         }
-        resources.append(rules.StackResource(resource.resource_type, props, resource.urn, deps))
-    for urn, message in rules.check_min_owners(resources, config):
+        resources.append(StackResource(resource.resource_type, props, resource.urn, deps))
+    for urn, message in check_min_owners(resources, config):
         report_violation(message, urn or None)
 
 
@@ -96,7 +94,7 @@ def build_policies(
     """Every policy of the pack; ``now`` pins the clock of the password-lifetime rule."""
     policies: list[ResourceValidationPolicy | StackValidationPolicy] = []
     for spec in rules.RESOURCE_RULES:
-        schema = _SCHEMAS.get(spec.name)
+        schema = settings.SCHEMAS.get(spec.name)
         policies.append(
             ResourceValidationPolicy(
                 name=spec.name,
@@ -109,11 +107,11 @@ def build_policies(
         )
     policies.append(
         StackValidationPolicy(
-            name=rules.MIN_OWNERS,
+            name=settings.MIN_OWNERS,
             description=rules.MIN_OWNERS_DESCRIPTION,
             validate=_validate_min_owners,
             enforcement_level=EnforcementLevel.ADVISORY,
-            config_schema=PolicyConfigSchema(properties=rules.MIN_OWNERS_SCHEMA),
+            config_schema=PolicyConfigSchema(properties=settings.MIN_OWNERS_SCHEMA),
             severity=Severity.LOW,
         )
     )

@@ -16,15 +16,17 @@ from __future__ import annotations
 import base64
 import copy
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from components import provider_resources as types
 from testbed.entra import existing, writable
 from testbed.graph import check_application_id, check_uuid, graph_status, import_error
 from testbed.graphapi.odata import GraphError
 from testbed.graphapi.permissions import DEFAULT_DOMAINS, check_identifier_uris, check_permissions
+from testbed.resource_handler import CheckFailure, Inputs, ProviderError
 from testbed.rights import Denied, require_app_write, require_graph
-from testbed.tenant import CheckFailure, Inputs, ProviderError, Tenant, register
+
+if TYPE_CHECKING:
+    from testbed.tenant import Tenant
 
 NO_DEFAULTS: dict[str, Any] = {}
 
@@ -425,10 +427,3 @@ class ClaimsMappingAssignment:
             sp["claimsMappingPolicies"] = [
                 p for p in sp.get("claimsMappingPolicies", []) if p != policy_id
             ]
-
-
-register(types.IDENTIFIER_URI.token, IdentifierUri())
-register(types.PERMISSION_SCOPE.token, PermissionScope())
-register(types.APP_ROLE.token, AppRole())
-register(types.CLAIMS_MAPPING_POLICY.token, ClaimsMappingPolicy())
-register(types.CLAIMS_MAPPING_ASSIGNMENT.token, ClaimsMappingAssignment())

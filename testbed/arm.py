@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from components import provider_resources as types
+from testbed.resource_handler import CheckFailure, Inputs, ProviderError
 from testbed.rights import Denied, require_azure
-from testbed.tenant import (
-    CheckFailure,
-    Inputs,
-    ProviderError,
-    Tenant,
-    register,
-    register_invoke,
-)
+
+if TYPE_CHECKING:
+    from testbed.tenant import Tenant
 
 ROLE_DEFINITION = re.compile(
     r"^/subscriptions/[0-9a-fA-F-]{36}/providers/Microsoft\.Authorization/roleDefinitions/([0-9a-fA-F-]{36})$"
@@ -283,10 +278,6 @@ class VaultSecret:
         record["deleted"] = True
 
 
-register(types.ROLE_ASSIGNMENT.token, RoleAssignment())
-register(types.KEY_VAULT_SECRET.token, VaultSecret())
-
-
 def get_role_assignment(tenant: Tenant, args: Mapping[str, Any]) -> Inputs:
     """azure-native authorization.getRoleAssignment: ARM RoleAssignments_Get (authorization
     2022-04-01) by scope and name, which answers 404 for a name not assigned at that scope
@@ -315,6 +306,3 @@ def get_role_assignment(tenant: Tenant, args: Mapping[str, Any]) -> Inputs:
         "description": record.get("description"),
         "azureApiVersion": "2022-04-01",
     }
-
-
-register_invoke(types.GET_ROLE_ASSIGNMENT, get_role_assignment)

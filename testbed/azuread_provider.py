@@ -1,6 +1,6 @@
 """The real ``pulumi-resource-azuread`` plugin, at the version the installed SDK asks for.
 
-``python -m testbed.azuread_provider install`` (``make provider``) puts the plugin in
+``python -m testbed.engine provider`` (``make provider``) puts the plugin in
 ``.engine/plugins/resource-azuread-v<version>/``, the plugin folder that every engine test's
 ``PULUMI_HOME`` links to. It takes the first of these that works, and says which:
 
@@ -26,7 +26,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -216,15 +215,3 @@ def install(pulumi: Path | None = None) -> Path:
             "to a folder with the provider sources to build from"
         )
     return build_from_sources(version, Path(sources).resolve())
-
-
-if __name__ == "__main__":
-    if sys.argv[1:2] != ["install"]:
-        sys.exit("usage: python -m testbed.azuread_provider install")
-    from testbed.engine import locate
-
-    engine = locate()
-    try:
-        install(engine / "pulumi" if engine else None)
-    except (ProviderError, subprocess.CalledProcessError) as error:
-        sys.exit(f"provider: {error}")

@@ -9,12 +9,11 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from components import provider_resources as types
 from testbed.entra import existing, writable
 from testbed.graph import (
     check_application_id,
@@ -23,7 +22,10 @@ from testbed.graph import (
     graph_status,
     parse_rfc3339,
 )
-from testbed.tenant import CheckFailure, Inputs, ProviderError, Tenant, register
+from testbed.resource_handler import CheckFailure, Inputs, ProviderError
+
+if TYPE_CHECKING:
+    from testbed.tenant import Tenant
 
 NO_DEFAULTS: dict[str, Any] = {}
 
@@ -358,8 +360,3 @@ class FederatedCredential:
             return
         writable(tenant, app, f"Deleting federated identity credential {credential['id']!r}")
         app["federatedIdentityCredentials"].remove(credential)
-
-
-register(types.APPLICATION_PASSWORD.token, ApplicationPassword())
-register(types.APPLICATION_CERTIFICATE.token, ApplicationCertificate())
-register(types.FEDERATED_CREDENTIAL.token, FederatedCredential())

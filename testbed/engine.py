@@ -1,10 +1,12 @@
 """The real Pulumi engine, built from source, with provider plugins backed by the fake tenant.
 
 ``python -m testbed.engine build`` (``make engine``) builds the Pulumi CLI from the Go module
-``github.com/pulumi/pulumi/pkg/v3`` at the version pinned in ``engine/go.mod``, and this
-project's Python language host (``engine/languagehost``), into ``.engine/bin``. It does
-nothing when that version is built already, or when a ``pulumi`` on PATH is the same or newer
-and has its Python language host beside it (a user's laptop).
+``github.com/pulumi/pulumi/pkg/v3`` at the version pinned in ``engine/go.mod``, this
+project's Python language host (``engine/languagehost``), a Node.js host that only generates
+TypeScript SDKs (``engine/nodejshost``), and Pulumi's YAML language host from the Go module
+``github.com/pulumi/pulumi-yaml`` at the version ``engine/yamlhost/go.mod`` pins, into
+``.engine/bin``. It does nothing when that is built already, or when a ``pulumi`` on PATH is
+the same or newer and has those language hosts beside it (a user's laptop).
 
 ``EngineWorkspace`` is what the end-to-end tests drive through the Automation API: a project
 directory that runs the real ``__main__.py``, a local file backend with passphrase secrets,
@@ -37,7 +39,11 @@ ENGINE_MODULE = ROOT / "engine"
 ENGINE_BIN = ROOT / ".engine" / "bin"
 LANGUAGE_HOST = "pulumi-language-python"
 EXEC_SHIM = "pulumi-language-python-exec"
+NODEJS_HOST = "pulumi-language-nodejs"
+YAML_HOST = "pulumi-language-yaml"
+YAML_MODULE = ENGINE_MODULE / "yamlhost"
 VERSION_SYMBOL = "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version"
+YAML_VERSION_SYMBOL = "github.com/pulumi/pulumi-yaml/pkg/version.Version"
 PROVIDERS = ("azuread", "azure-native")
 PASSPHRASE = "healthcare-clients-e2e"  # noqa: S105 (the test backend's passphrase)
 # The deploying identity signs in as the pipelines do: workload identity federation, with an
@@ -56,6 +62,15 @@ def pinned_version() -> str:
     match = re.search(r"github\.com/pulumi/pulumi/pkg/v3 v(\d+\.\d+\.\d+)", text)
     if not match:
         raise EngineError("engine/go.mod does not require github.com/pulumi/pulumi/pkg/v3")
+    return match[1]
+
+
+def pinned_yaml_version() -> str:
+    """The pulumi-yaml version engine/yamlhost/go.mod requires, e.g. ``1.38.3``."""
+    text = (YAML_MODULE / "go.mod").read_text(encoding="utf-8")
+    match = re.search(r"github\.com/pulumi/pulumi-yaml v(\d+\.\d+\.\d+)", text)
+    if not match:
+        raise EngineError("engine/yamlhost/go.mod does not require github.com/pulumi/pulumi-yaml")
     return match[1]
 
 
@@ -85,18 +100,29 @@ def locate() -> Path | None:
         if (
             found
             and found >= wanted
-            and (shutil.which(LANGUAGE_HOST) or (directory / LANGUAGE_HOST).exists())
+            and all(shutil.which(h) or (directory / h).exists() for h in HOSTS)
         ):
             return directory
     built = ENGINE_BIN / "pulumi"
     if (
         built.exists()
-        and (ENGINE_BIN / LANGUAGE_HOST).exists()
-        and (ENGINE_BIN / EXEC_SHIM).exists()
+        and all((ENGINE_BIN / name).exists() for name in (*HOSTS, EXEC_SHIM))
         and _version_of(built) == wanted
+        and _yaml_stamp().exists()
     ):
         return ENGINE_BIN
     return None
+
+
+# The language hosts the tests use: Python (programs, policy packs, the component package),
+# Node.js (TypeScript SDK generation) and YAML (a consumer program).
+HOSTS = (LANGUAGE_HOST, NODEJS_HOST, YAML_HOST)
+
+
+def _yaml_stamp() -> Path:
+    """Marks the YAML host as built at the pinned version: it prints no version of its own
+    outside the engine's GetPluginInfo call."""
+    return ENGINE_BIN / f".{YAML_HOST}-v{pinned_yaml_version()}"
 
 
 def build() -> Path:
@@ -114,10 +140,15 @@ def build() -> Path:
     ENGINE_BIN.mkdir(parents=True, exist_ok=True)
     flags = ["-trimpath", "-ldflags", f"-X {VERSION_SYMBOL}=v{version}"]
     env = {**os.environ, "GOFLAGS": "-mod=readonly"}
-    print(f"engine: building pulumi v{version} and its Python language host (a few minutes)")
+    yaml_version = pinned_yaml_version()
+    print(
+        f"engine: building pulumi v{version}, its Python and Node.js language hosts and "
+        f"pulumi-language-yaml v{yaml_version} (a few minutes)"
+    )
     for target, output in (
         ("github.com/pulumi/pulumi/pkg/v3/cmd/pulumi", "pulumi"),
         ("./languagehost", LANGUAGE_HOST),
+        ("./nodejshost", NODEJS_HOST),
     ):
         subprocess.run(
             [go, "build", *flags, "-o", str(ENGINE_BIN / output), target],
@@ -125,6 +156,26 @@ def build() -> Path:
             env=env,
             check=True,
         )
+    # Its own module: pulumi-yaml builds against the Pulumi libraries its go.mod names, as its
+    # release binaries (the ones the CLI bundles) are built; the version symbol is set as its
+    # .goreleaser.yml sets it (the tag, with its "v").
+    yaml_flags = ["-trimpath", "-ldflags", f"-X {YAML_VERSION_SYMBOL}=v{yaml_version}"]
+    subprocess.run(
+        [
+            go,
+            "build",
+            *yaml_flags,
+            "-o",
+            str(ENGINE_BIN / YAML_HOST),
+            "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml",
+        ],
+        cwd=YAML_MODULE,
+        env=env,
+        check=True,
+    )
+    for stale in ENGINE_BIN.glob(f".{YAML_HOST}-v*"):
+        stale.unlink()
+    _yaml_stamp().touch()
     # The SDK's exec shim that runs a Python program ships in the sdk/v3 Go module.
     sdk_dir = subprocess.run(
         [go, "list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi/sdk/v3"],
@@ -346,19 +397,21 @@ class EngineWorkspace:
         path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
         return path
 
-    def stack(self, name: str) -> Any:
-        """The stack through the Automation API, created on first use."""
+    def stack(self, name: str, project: Path | None = None) -> Any:
+        """The stack through the Automation API, created on first use; ``project`` is another
+        program's directory (one that consumes the component package) instead of this one's."""
         from pulumi import automation as auto
 
+        work_dir = project or self.project
         options = auto.LocalWorkspaceOptions(
-            work_dir=str(self.project),
+            work_dir=str(work_dir),
             pulumi_home=str(self.root / "home"),
             env_vars=self.env(),
             pulumi_command=auto.PulumiCommand(
                 root=str(self.bin_dir.parent), skip_version_check=True
             ),
         )
-        stack = auto.create_or_select_stack(name, work_dir=str(self.project), opts=options)
+        stack = auto.create_or_select_stack(name, work_dir=str(work_dir), opts=options)
         self._stacks.append(stack)
         return stack
 
@@ -368,16 +421,21 @@ class EngineWorkspace:
             stack.workspace.env_vars.update(self.env())
 
     def cli(
-        self, *args: str, stack: str | None = None, check: bool = False, merged: bool = False
+        self,
+        *args: str,
+        stack: str | None = None,
+        check: bool = False,
+        merged: bool = False,
+        cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """Run the CLI itself, as a user would type it, in the project; ``merged`` puts
-        stderr into stdout, in order, as a CI log or `> file 2>&1` shows them."""
+        """Run the CLI itself, as a user would type it, in the project (or ``cwd``);
+        ``merged`` puts stderr into stdout, in order, as a CI log or `> file 2>&1` shows them."""
         command = [str(self.bin_dir / "pulumi"), *args, "--non-interactive"]
         if stack:
             command += ["--stack", stack]
         return subprocess.run(
             command,
-            cwd=self.project,
+            cwd=cwd or self.project,
             env={**os.environ, **self.env()},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT if merged else subprocess.PIPE,
@@ -393,10 +451,18 @@ if __name__ == "__main__":
             build()
         except (EngineError, subprocess.CalledProcessError) as error:
             sys.exit(f"engine: {error}")
+    elif sys.argv[1:] == ["provider"]:
+        # Here, not in testbed.azuread_provider: it needs this module's locate(), and this
+        # module needs it, so only one of the two may import the other.
+        engine = locate()
+        try:
+            azuread_provider.install(engine / "pulumi" if engine else None)
+        except (azuread_provider.ProviderError, subprocess.CalledProcessError) as error:
+            sys.exit(f"provider: {error}")
     elif sys.argv[1:] == ["where"]:
         location = locate()
         if location is None:
             sys.exit("engine: none built; run `make engine`")
         print(location)
     else:
-        sys.exit("usage: python -m testbed.engine build|where")
+        sys.exit("usage: python -m testbed.engine build|provider|where")

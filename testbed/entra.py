@@ -12,9 +12,8 @@ kept together because they share that object's state and Graph's rules for it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from components import provider_resources as types
 from testbed.graph import (
     application,
     check_application_id,
@@ -25,8 +24,12 @@ from testbed.graph import (
     redirect_uri_problem,
     typed,
 )
+from testbed.redirect_restrictions import refuse_redirect_uris
+from testbed.resource_handler import CheckFailure, Inputs, ProviderError
 from testbed.rights import Denied, require_app_write, require_graph, require_owner_add
-from testbed.tenant import CheckFailure, Inputs, ProviderError, Tenant, register, register_invoke
+
+if TYPE_CHECKING:
+    from testbed.tenant import Tenant
 
 NO_DEFAULTS: dict[str, Any] = {}
 
@@ -243,28 +246,11 @@ class FallbackPublicClient:
             app["isFallbackPublicClient"] = None
 
 
-def _refuse_shared_uris(app: dict[str, Any], kind: str, uris: list[str]) -> None:
-    """Entra keeps an application's redirect URIs distinct across platforms ("Redirect URIs
-    must have distinct values", MicrosoftDocs/azure-docs #89929)."""
-    for other, listed in app["redirectUris"].items():
-        shared = sorted(set(uris) & set(listed)) if other != kind else []
-        if shared:
-            raise ProviderError(
-                typed(
-                    f"setting redirect URIs ({kind}): "
-                    + graph_status(
-                        400,
-                        "Bad Request",
-                        "Request_BadRequest",
-                        f"Redirect URIs must have distinct values: {shared[0]} is also a {other} URI.",
-                    )
-                )
-            )
-
-
 class RedirectUris:
     """TF application_redirect_uris_resource.go: one resource per platform type; create
-    refuses a type that already has URIs; delete empties the list; an empty list is gone."""
+    refuses a type that already has URIs; delete empties the list; an empty list is gone.
+    Check is the provider's (uri.go); create and update are refused as Graph refuses the
+    write (``testbed.redirect_restrictions``)."""
 
     computed: frozenset[str] = frozenset()
     defaults = NO_DEFAULTS
@@ -294,7 +280,7 @@ class RedirectUris:
                 typed(import_error(resource_id, "azuread_application_redirect_uris"))
             )
         writable(tenant, app, typed(f"setting {resource_id}"))
-        _refuse_shared_uris(app, kind, inputs["redirectUris"])
+        refuse_redirect_uris(app, kind, inputs["redirectUris"])
         app["redirectUris"][kind] = sorted(set(inputs["redirectUris"]))
         return resource_id, {}
 
@@ -314,7 +300,7 @@ class RedirectUris:
         base, _, kind = resource_id.rpartition("/redirectUris/")
         _, app = existing(tenant, base, "updating redirect URIs")
         writable(tenant, app, typed(f"updating {resource_id}"))
-        _refuse_shared_uris(app, kind, news["redirectUris"])
+        refuse_redirect_uris(app, kind, news["redirectUris"])
         app["redirectUris"][kind] = sorted(set(news["redirectUris"]))
         return dict(news)
 
@@ -324,12 +310,6 @@ class RedirectUris:
         if app is not None:
             writable(tenant, app, typed(f"deleting {resource_id}"))
             app["redirectUris"][kind] = []
-
-
-register(types.APPLICATION_REGISTRATION.token, ApplicationRegistration())
-register(types.APPLICATION_OWNER.token, ApplicationOwner())
-register(types.FALLBACK_PUBLIC_CLIENT.token, FallbackPublicClient())
-register(types.REDIRECT_URIS.token, RedirectUris())
 
 
 def get_application(tenant: Tenant, args: Mapping[str, Any]) -> Inputs:
@@ -408,6 +388,3 @@ def get_application(tenant: Tenant, args: Mapping[str, Any]) -> Inputs:
         "tags": [],
         "termsOfServiceUrl": "",
     }
-
-
-register_invoke(types.GET_APPLICATION, get_application)

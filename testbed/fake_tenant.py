@@ -23,6 +23,7 @@ from pulumi.runtime import rpc
 from components.provider_resources import GET_CLIENT_CONFIG, GET_SERVICE_PRINCIPAL, RESOURCE_TYPES
 from testbed import credentials
 from testbed.first_party import first_party_service_principals
+from testbed.served_types import SERVED_TYPES
 from testbed.tenant import (
     DEPLOYER_CLIENT_ID,
     DEPLOYER_OBJECT_ID,
@@ -125,7 +126,7 @@ def sdk_signature(token: str) -> tuple[frozenset[str], frozenset[str]]:
     """The inputs a type accepts and requires, read from the installed SDK's constructor:
     what the provider's schema check would refuse as unknown or missing."""
     if token not in _SIGNATURES:
-        resource_type = RESOURCE_TYPES[token]
+        resource_type = SERVED_TYPES[token]
         module = importlib.import_module(resource_type.module)
         cls = getattr(module, resource_type.class_name)
         params = inspect.signature(cls._internal_init).parameters

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from testbed.resource_handler import CheckFailure, ProviderError
 from testbed.rights import Denied
-from testbed.tenant import CheckFailure, ProviderError, Tenant
+
+if TYPE_CHECKING:
+    from testbed.tenant import Tenant
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # TF common-types/stable/id_application.go: the ID must be /applications/{id}.
@@ -117,16 +120,31 @@ def redirect_uri_problem(uri: str) -> str | None:
 
 
 _PORT = re.compile(r"^(\[[^\]]*\]|[^:\[\]]*)(:[0-9]*)?$")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# In a host, Go decodes only %25 (an IPv6 zone's '%') and bytes of a multi-byte UTF-8 letter.
+_HOST_ESCAPE = re.compile(r"%(?!25|[89A-Fa-f][0-9A-Fa-f])")
+# The ASCII characters Go's url.Parse leaves in a host (net/url shouldEscape, encodeHost).
+_HOST_CHARACTERS = re.compile(r"^(?:[A-Za-z0-9\-._~!$&'()*+,;=:\[\]<>\"%]|[^\x00-\x7f])*$")
 
 
 def _go_parses(uri: str) -> bool:
-    """What Go's net/url.Parse refuses, for the shapes a redirect URI takes: control
-    characters anywhere, a space in the host, an unbalanced '[' or a port that is not digits
-    (checked against go1.26 url.Parse)."""
+    """What Go's net/url.Parse refuses, for the shapes a redirect URI takes (checked against
+    go1.26 url.Parse): control characters anywhere; no scheme and a ':' in the first path
+    segment (":x", "1app:cb"); a '%' that is not an escape outside the query, which Parse
+    keeps raw; an escape of an ASCII byte in the host; a character Go escapes (a space, '{',
+    '|', '^' ...) in the host, an unbalanced '[' or a port that is not digits."""
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in uri):
+        return False
+    if not _SCHEME.match(uri) and ":" in uri.split("/", 1)[0]:
+        return False
+    before_fragment, _, fragment = uri.partition("#")
+    if _ESCAPE.search(before_fragment.split("?", 1)[0]) or _ESCAPE.search(fragment):
         return False
     try:
         host = urlsplit(uri).netloc.rpartition("@")[2]
     except ValueError:
         return False
-    return " " not in host and _PORT.match(host) is not None
+    if _HOST_ESCAPE.search(host):
+        return False
+    return _HOST_CHARACTERS.match(host) is not None and _PORT.match(host) is not None

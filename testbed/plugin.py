@@ -1,8 +1,8 @@
 """A provider plugin backed by the fake tenant, for the real Pulumi engine.
 
-``python -m testbed.plugin azuread 6.11.1`` serves Pulumi's ResourceProvider gRPC service the
-way pulumi-azuread (or, with ``azure-native``, pulumi-azure-native) does for the resource types
-this stack declares: Check with the provider's validation and schema defaults, Diff from the
+``python -m testbed.plugin azure-native 3.29.0`` serves Pulumi's ResourceProvider gRPC service
+the way pulumi-azure-native does for the ARM resource types this stack declares (the azuread
+provider is the real one, against the Graph fake in ``testbed.graphapi``): Check with the provider's validation and schema defaults, Diff from the
 replace-forcing inputs in ``components.provider_resources`` (delete-first where the provider
 does so), Create/Read/Update/Delete/Invoke against the tenant in the JSON file named by
 ``HEALTHCARE_CLIENTS_FAKE_TENANT``, secrets marked as the provider marks them, and previews that
@@ -25,8 +25,8 @@ import grpc  # type: ignore[import-untyped]
 from google.protobuf import empty_pb2, json_format, struct_pb2  # type: ignore[import-untyped]
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from components.provider_resources import RESOURCE_TYPES
 from testbed.fake_tenant import SECRET_KEY, SECRET_SIG, sdk_signature
+from testbed.served_types import SERVED_TYPES
 from testbed.store import ENV, TenantStore
 from testbed.tenant import UNKNOWN, Inputs, ProviderError
 
@@ -130,7 +130,7 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
     def Check(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
         news, secret = to_plain(request.news)
         token = request.type
-        if token not in RESOURCE_TYPES:
+        if token not in SERVED_TYPES:
             self._fail(context, NotImplementedError(f"unknown resource type {token}"))
         allowed, _ = sdk_signature(token)
         failures = [
@@ -149,7 +149,7 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.CheckResponse(inputs=to_struct(checked, secret), failures=failures)
 
     def Diff(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
-        resource = RESOURCE_TYPES[request.type]
+        resource = SERVED_TYPES[request.type]
         olds, _ = to_plain(request.old_inputs if request.HasField("old_inputs") else request.olds)
         news, _ = to_plain(request.news)
         ignored = set(request.ignoreChanges)
@@ -179,7 +179,7 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
         )
 
     def _secret_outputs(self, token: str, secret_inputs: set[str]) -> set[str]:
-        return secret_inputs | set(RESOURCE_TYPES[token].secret_outputs)
+        return secret_inputs | set(SERVED_TYPES[token].secret_outputs)
 
     def Create(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802 (gRPC method)
         inputs, secret = to_plain(request.properties)
@@ -245,7 +245,17 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
         return empty_pb2.Empty()
 
 
+# The azuread provider is the real one now (testbed.azuread_provider, testbed.graphapi); this
+# plugin's azuread half retired with it.
+SERVED_PACKAGES = ("azure-native",)
+
+
 def serve(package: str, version: str) -> None:
+    if package not in SERVED_PACKAGES:
+        sys.exit(
+            f"testbed.plugin serves {', '.join(SERVED_PACKAGES)} only; {package} runs the real "
+            "provider (make provider)"
+        )
     path = os.environ.get(ENV)
     if not path:
         sys.exit(f"pulumi-resource-{package} (fake tenant): set {ENV} to the tenant's JSON file")

@@ -10,20 +10,16 @@ Graph object graph, and their rules refer to each other.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from components import provider_resources as types
 from testbed.entra import existing, writable
 from testbed.graph import check_application_id, check_uuid, graph_status, import_error, typed
+from testbed.resource_handler import CheckFailure, Inputs, ProviderError
 from testbed.rights import Denied, require_app_write, require_directory_read, require_graph
-from testbed.tenant import (
-    CheckFailure,
-    Inputs,
-    ProviderError,
-    Tenant,
-    register,
-    register_invoke,
-)
+
+if TYPE_CHECKING:
+    from testbed.tenant import Tenant
 
 NO_DEFAULTS: dict[str, Any] = {}
 
@@ -496,11 +492,3 @@ def get_service_principal(tenant: Tenant, args: Mapping[str, Any]) -> Inputs:
             f'[object_id] Service Principal (Service Principal: "{value}") was not found'
         )
     raise ProviderError(NO_SERVICE_PRINCIPAL)
-
-
-register(types.SERVICE_PRINCIPAL.token, ServicePrincipal())
-register(types.API_ACCESS.token, ApiAccess())
-register(types.DELEGATED_PERMISSION_GRANT.token, DelegatedPermissionGrant())
-register(types.APP_ROLE_ASSIGNMENT.token, AppRoleAssignment())
-register_invoke(types.GET_CLIENT_CONFIG, get_client_config)
-register_invoke(types.GET_SERVICE_PRINCIPAL, get_service_principal)

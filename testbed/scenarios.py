@@ -1,14 +1,15 @@
 """Stories under the engine that both the end-to-end tests and the recorded previews
-(testbed.record_previews) tell: each leaves its workspace for a test to read, and returns the
-``pulumi preview --diff`` texts a reviewer would see."""
+(tools.record_previews) tell: each leaves its workspace for a test to read, and returns the
+``pulumi preview --diff`` texts a reviewer would see, as ``preview`` (the caller's) prints
+them."""
 
 from __future__ import annotations
 
 import copy
-import re
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -24,35 +25,6 @@ HEALTH = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-health-example/provid
 LEGACY_ID = f"{HEALTH}/services/apifhirexample"
 VAULT = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-healthcare"
 REMOVED_SCOPE = "patient/Observation.rs"
-
-
-def preview_text(workspace: EngineWorkspace, stack: str) -> str:
-    """``pulumi preview --diff`` with the policy pack, as preview.yml runs it, normalized."""
-    result = workspace.cli(
-        "preview",
-        "--diff",
-        "--suppress-progress",
-        "--color",
-        "never",
-        "--policy-pack",
-        str(ROOT / "policy"),
-        "--policy-pack-config",
-        str(ROOT / "policy" / "config.json"),
-        stack=stack,
-        check=True,
-        merged=True,
-    )
-    return normalize(result.stdout, workspace)
-
-
-def normalize(text: str, workspace: EngineWorkspace) -> str:
-    """The parts of a preview that differ from run to run: where the repository and the test
-    live, and the ID the engine gives the default provider instance."""
-    text = text.replace(str(ROOT), "<repository>").replace(str(workspace.root), "<workspace>")
-    text = re.sub(r"(pulumi:providers:[\w-]+::default[\w]*)::[0-9a-f-]{36}", r"\1::<id>", text)
-    # The policy pack table pads its header to the pack's path, which holds the repository's.
-    text = re.sub(r"^(\s+Name)\s+(Version)$", r"\1  \2", text, flags=re.MULTILINE)
-    return re.sub(r"[ \t]+$", "", text, flags=re.MULTILINE)
 
 
 def released_components(revision: str, into: Path) -> Path:
@@ -91,7 +63,10 @@ def migrated_config() -> dict[str, Any]:
     return config
 
 
-def api_for_fhir_migration(workspace: EngineWorkspace) -> dict[str, str]:
+Preview = Callable[[EngineWorkspace, str], str]
+
+
+def api_for_fhir_migration(workspace: EngineWorkspace, preview: Preview) -> dict[str, str]:
     """Deploy the legacy stack with release 0.1.0, upgrade the program, then move the backend
     to a FHIR service: the upgrade's preview (no change) and the move's preview."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -101,13 +76,13 @@ def api_for_fhir_migration(workspace: EngineWorkspace) -> dict[str, str]:
         workspace.cli("stack", "init", "dev", check=True)
         workspace.cli("up", "--yes", "--suppress-outputs", stack="dev", check=True)
     workspace.link_program()
-    upgraded = preview_text(workspace, "dev")
+    upgraded = preview(workspace, "dev")
     workspace.write_stack_file("dev", migrated_config())
-    moved = preview_text(workspace, "dev")
+    moved = preview(workspace, "dev")
     return {"upgrade": upgraded, "move": moved}
 
 
-def smart_scope_removal(workspace: EngineWorkspace) -> dict[str, str]:
+def smart_scope_removal(workspace: EngineWorkspace, preview: Preview) -> dict[str, str]:
     """Deploy Pulumi.smart.yaml, then the two reviewed changes that remove a scope: its client
     stops asking for it (previewed, applied), then the resource drops it (previewed)."""
     config = copy.deepcopy(load_stack_file("smart").config)
@@ -116,9 +91,9 @@ def smart_scope_removal(workspace: EngineWorkspace) -> dict[str, str]:
     workspace.cli("up", "--yes", "--suppress-outputs", stack="smart", check=True)
     config["applications"]["smart-patient-app"]["smart"]["scopes"].remove(REMOVED_SCOPE)
     workspace.write_stack_file("smart", config)
-    clients = preview_text(workspace, "smart")
+    clients = preview(workspace, "smart")
     workspace.cli("up", "--yes", "--suppress-outputs", stack="smart", check=True)
     config["smartResources"]["fhir-smart"]["scopes"].remove(REMOVED_SCOPE)
     workspace.write_stack_file("smart", config)
-    resource = preview_text(workspace, "smart")
+    resource = preview(workspace, "smart")
     return {"clients": clients, "resource": resource}

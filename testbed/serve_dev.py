@@ -29,7 +29,6 @@ from typing import Any
 from testbed.loopback import AppRecord, LoopbackCloud, ServiceRecord, loopback_cloud
 from testbed.mockrun import run_program
 from testbed.stackfile import StackFileError, load_stack_file
-from tools.stack_output import DICOM_KINDS
 
 
 def _serve(cloud: LoopbackCloud, outputs: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
@@ -41,8 +40,8 @@ def _serve(cloud: LoopbackCloud, outputs: dict[str, Any], config: dict[str, Any]
     for app in apps.values():
         for name, service in app["services"].items():
             if name not in urls:
-                kind = "dicom" if service["kind"] in DICOM_KINDS else "fhir"
-                record = ServiceRecord(name, kind, service["audience"])
+                # The loopback service takes the stack's own kinds (fhir, api-for-fhir, dicom).
+                record = ServiceRecord(name, service["kind"], service["audience"])
                 urls[name] = cloud.add_service(record)
                 audiences[name] = service["audience"]
     granted = config.get("applications", {})

@@ -3,8 +3,8 @@
 One model with two faces: ``testbed.fake_tenant`` (Pulumi's mock runtime) and
 ``testbed.plugin`` (provider plugins that the real engine drives over gRPC). Both call
 ``create``/``read``/``update``/``delete``/``invoke`` here; what each resource type does is in
-``testbed.entra`` and ``testbed.arm``, written from the provider's source, never from the
-program's own rules.
+``testbed.entra``, ``principals``, ``credentials`` and ``arm`` (tabled by type token in
+``testbed.handlers``), written from the provider's source, never from the program's own rules.
 
 The state is a JSON document (``TenantStore`` keeps it in a file between engine runs) so that
 tests can read it, change it behind the stack's back (drift), arm faults and read the
@@ -15,13 +15,19 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
-from components.provider_resources import RESOURCE_TYPES
 from testbed.first_party import first_party_service_principals
+from testbed.handlers import INVOKE_HANDLERS, RESOURCE_HANDLERS
+
+# CheckFailure, Inputs and ProviderError are named here too (``as``): whoever drives a Tenant
+# (the plugins, the mock runtime, a Graph fake) takes them from the module it calls.
+from testbed.resource_handler import CheckFailure as CheckFailure
+from testbed.resource_handler import Handler
+from testbed.resource_handler import Inputs as Inputs
+from testbed.resource_handler import ProviderError as ProviderError
 
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 DEPLOYER_OBJECT_ID = "a1b2c3d4-0000-4000-8000-000000000001"
@@ -29,45 +35,6 @@ DEPLOYER_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"  # the Azure CLI's a
 # The engine's marker for a value that is not known before the resource exists.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 _NAMESPACE = uuid.UUID("6b1d3f0e-2a51-4d1c-9f7a-3c5e8d2b9a10")
-
-Inputs = dict[str, Any]
-
-
-class ProviderError(Exception):
-    """A failed operation, worded as the real provider reports it."""
-
-
-@dataclass(frozen=True)
-class CheckFailure:
-    """An input the provider's Check refuses, with the provider's reason."""
-
-    property: str
-    reason: str
-
-
-class Handler(Protocol):
-    """What one resource type does; ``testbed.entra`` and ``testbed.arm`` implement it."""
-
-    @property
-    def computed(self) -> frozenset[str]:
-        """Outputs the provider computes: unknown in a preview of a create."""
-
-    @property
-    def defaults(self) -> Mapping[str, Any]:
-        """Non-empty schema defaults the provider writes into the checked inputs."""
-
-    def check(self, inputs: Inputs) -> list[CheckFailure]: ...
-
-    def create(self, tenant: Tenant, name: str, inputs: Inputs) -> tuple[str, Inputs]: ...
-
-    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None: ...
-
-    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs: ...
-
-    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None: ...
-
-
-InvokeHandler = Callable[["Tenant", Mapping[str, Any]], Inputs]
 
 
 def new_state(
@@ -174,8 +141,7 @@ class Tenant:
         self._record("delete", token, name, resource_id)
 
     def invoke(self, token: str, args: Mapping[str, Any]) -> Inputs:
-        _load_handlers()
-        handler = _INVOKES.get(token)
+        handler = INVOKE_HANDLERS.get(token)
         if handler is None:
             raise NotImplementedError(f"the fake tenant does not implement invoke {token}")
         return handler(self, args)
@@ -231,33 +197,8 @@ def _known(inputs: Inputs) -> Inputs:
     return {key: None if value == UNKNOWN else known(value) for key, value in inputs.items()}
 
 
-_HANDLERS: dict[str, Handler] = {}
-_INVOKES: dict[str, InvokeHandler] = {}
-
-
-def register(token: str, handler: Handler) -> None:
-    if token not in RESOURCE_TYPES:
-        raise ValueError(f"{token} is not in components.provider_resources")
-    _HANDLERS[token] = handler
-
-
-def register_invoke(token: str, handler: InvokeHandler) -> None:
-    _INVOKES[token] = handler
-
-
-def _load_handlers() -> None:
-    # The handler modules register themselves on import; they import this module, so they
-    # are loaded on first use rather than at the top (importing one twice is a no-op).
-    import testbed.api_exposure
-    import testbed.arm
-    import testbed.credentials
-    import testbed.entra
-    import testbed.principals  # noqa: F401 (imported to register its handlers)
-
-
 def handler_for(token: str) -> Handler:
-    _load_handlers()
-    handler = _HANDLERS.get(token)
+    handler = RESOURCE_HANDLERS.get(token)
     if handler is None:
         raise NotImplementedError(f"the fake tenant does not implement resource type {token}")
     return handler

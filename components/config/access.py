@@ -6,16 +6,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from components import PROJECT, azure_roles, healthcare
-from components.config.checking import Findings
+from components.config.checking import AppCheck, Findings
 from components.config.models import ExplicitPermissions
 from components.config.settings import ApiPermissionRequest, RoleGrant
 from components.errors import Plain, Problem
-
-if TYPE_CHECKING:
-    from components.config.application import AppCheck
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,7 @@
 certificate files read, and what it asks of the services and the tenant resolved."""
 
 import types
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from components.certificates import CertificateError, CertificateInfo, load_certificate
@@ -16,6 +13,7 @@ from components.config.adoption import adoption_rules
 from components.config.base import NAME_RE, NAME_RULE
 from components.config.checking import (
     NOTHING,
+    AppCheck,
     DeclaredServices,
     Findings,
     Run,
@@ -68,34 +66,6 @@ def deployer_among_owners(
             "of every application it creates; list only additional owners here",
         )
     ]
-
-
-@dataclass(frozen=True)
-class AppCheck:
-    """What the checks of one application share: its path, what parsed, what may be shown,
-    and the project clock and directory. Each check returns its findings."""
-
-    name: str
-    path: str
-    settings: ApplicationSettings
-    services: DeclaredServices
-    say: Say
-    services_say: Say
-    now: datetime
-    base_dir: Path
-
-    def at(self, *parts: str | int) -> str:
-        return join_path(self.path, *parts)
-
-    def problem(self, *parts: str | int, message: str) -> Problem:
-        return Problem(self.at(*parts), message)
-
-    def key(self, name: object, siblings: Iterable[object]) -> str:
-        return self.say.key(name, siblings)
-
-    def ok(self, field_name: str) -> bool:
-        """The field parsed (given and valid, or left to its default)."""
-        return field_name not in self.settings.failed_fields
 
 
 def check_application(  # noqa: PLR0913 (the entry, where it is, and what it is checked against)

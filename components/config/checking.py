@@ -1,8 +1,10 @@
 """What the checks of the stack's config share: the run that collects problems and
-warnings, the services the applications may name, and parsing an entry so that the parts
-that parsed are kept."""
+warnings, the services the applications may name, parsing an entry so that the parts
+that parsed are kept, and the view of one application that its checks (``application``,
+``access``, ``vault``) take, kept here so that they import it from below, not from each
+other."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 from components.config import partial
 from components.config.base import NAME_RE, NAME_RULE, Rule
 from components.config.disclosure import Say
-from components.config.models import ServiceSettings
+from components.config.models import ApplicationSettings, ServiceSettings
 from components.config.translate import problems_from
 from components.errors import Problem, join_path
 
@@ -112,3 +114,31 @@ def rule_problems(path: str, rules: list[Rule], say: Say) -> Findings:
 def report_rules(path: str, rules: list[Rule], say: Say, run: Run) -> int:
     run.record(rule_problems(path, rules, say))
     return len(rules)
+
+
+@dataclass(frozen=True)
+class AppCheck:
+    """What the checks of one application share: its path, what parsed, what may be shown,
+    and the project clock and directory. Each check returns its findings."""
+
+    name: str
+    path: str
+    settings: ApplicationSettings
+    services: DeclaredServices
+    say: Say
+    services_say: Say
+    now: datetime
+    base_dir: Path
+
+    def at(self, *parts: str | int) -> str:
+        return join_path(self.path, *parts)
+
+    def problem(self, *parts: str | int, message: str) -> Problem:
+        return Problem(self.at(*parts), message)
+
+    def key(self, name: object, siblings: Iterable[object]) -> str:
+        return self.say.key(name, siblings)
+
+    def ok(self, field_name: str) -> bool:
+        """The field parsed (given and valid, or left to its default)."""
+        return field_name not in self.settings.failed_fields

@@ -28,7 +28,7 @@ from components.config.smart_schema import SmartResourceSettings
 from components.errors import Invalid, Plain, Problem, join_path
 
 if TYPE_CHECKING:
-    from components.config.application import AppCheck
+    from components.config.checking import AppCheck
 
 # Azure-Samples/azure-health-data-and-ai-samples, smartonfhir-smart-v2, docs/troubleshooting.md,
 # "Not getting correct scopes".

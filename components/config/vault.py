@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from components.config.checking import Run
+from components.config.checking import AppCheck, Run
 from components.config.credentials import KeyVaultSettings
 from components.config.disclosure import Say
-
-if TYPE_CHECKING:
-    from components.config.application import AppCheck
 
 
 def vault_secret_names(app: AppCheck) -> list[tuple[str, str, str, str]]:

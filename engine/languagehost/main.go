@@ -27,6 +27,9 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
 
+	"github.com/healthcare-clients/engine/sdkgen"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	sdk "github.com/pulumi/pulumi/sdk/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
@@ -229,7 +232,12 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	if err != nil {
 		return nil, err
 	}
-	config, err := json.Marshal(req.GetConfig())
+	// A stack without config has none at all; the SDK reads PULUMI_CONFIG as a JSON object.
+	stackConfig := req.GetConfig()
+	if stackConfig == nil {
+		stackConfig = map[string]string{}
+	}
+	config, err := json.Marshal(stackConfig)
 	if err != nil {
 		return nil, err
 	}
@@ -291,17 +299,84 @@ func (h *languageHost) RuntimeOptionsPrompts(
 	return &pulumirpc.RuntimeOptionsResponse{}, nil
 }
 
-// RunPlugin starts a Python policy pack (`--policy-pack DIR`). The engine configures an
-// analyzer before it starts; pulumi_policy reads that configuration from environment
-// variables at start-up, so the SDK's policy proxy takes the configuration first and then
-// forwards everything to the pack, which runs as `python -u -m pulumi.policy ... DIR` in the
-// pack's own virtualenv (`venv` unless PulumiPolicy.yaml names another).
+// RunPlugin starts a plugin written in Python: a policy pack (`--policy-pack DIR`) or a
+// component package (PulumiPlugin.yaml with `runtime: python`, such as this repository's
+// package/ folder). Pulumi's own host runs a component package as `python <plugin dir> ARGS`
+// in the working directory the engine names, in the plugin's virtualenv (`venv` unless
+// PulumiPlugin.yaml names another), and reports the exit code it ends with
+// (sdk/python/cmd/pulumi-language-python RunPlugin and parseOptions, at the pinned version).
 func (h *languageHost) RunPlugin(
 	req *pulumirpc.RunPluginRequest, server grpc.ServerStreamingServer[pulumirpc.RunPluginResponse],
 ) error {
-	if req.GetKind() != string(apitype.AnalyzerPlugin) {
-		return fmt.Errorf("this language host runs policy packs only, not %q plugins", req.GetKind())
+	switch req.GetKind() {
+	case string(apitype.AnalyzerPlugin):
+		return h.runPolicyPack(req, server)
+	case string(apitype.ResourcePlugin):
+		return h.runProvider(req, server)
+	default:
+		return fmt.Errorf("this language host runs policy packs and component packages, not %q plugins", req.GetKind())
 	}
+}
+
+func (h *languageHost) runProvider(
+	req *pulumirpc.RunPluginRequest, server grpc.ServerStreamingServer[pulumirpc.RunPluginResponse],
+) error {
+	ctx := server.Context()
+	tc, err := pythonToolchain(req.GetInfo(), "venv")
+	if err != nil {
+		return err
+	}
+	if err := tc.ValidateVenv(ctx); err != nil {
+		return fmt.Errorf("the component package's virtualenv: %w", err)
+	}
+	args := append([]string{req.GetInfo().GetProgramDirectory()}, req.GetArgs()...)
+	cmd, err := tc.Command(ctx, args...)
+	if err != nil {
+		return err
+	}
+	cmd.Dir = req.GetPwd()
+	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, req.GetEnv()...)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return server.Send(&pulumirpc.RunPluginResponse{
+				Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(exit.ExitCode())}, //nolint:gosec // exit codes fit
+			})
+		}
+		return fmt.Errorf("starting the component package: %w", err)
+	}
+	return closer.Close()
+}
+
+// GeneratePackage writes a Python SDK for a package (`pulumi package gen-sdk --language
+// python`) with Pulumi's Python generator.
+func (h *languageHost) GeneratePackage(
+	ctx context.Context, req *pulumirpc.GeneratePackageRequest,
+) (*pulumirpc.GeneratePackageResponse, error) {
+	return sdkgen.Generate(ctx, req, func(
+		pkg *schema.Package, req *pulumirpc.GeneratePackageRequest, loader schema.ReferenceLoader,
+	) (map[string][]byte, error) {
+		return python.GeneratePackage("pulumi-language-python", pkg, req.GetExtraFiles(), loader)
+	})
+}
+
+// runPolicyPack: the engine configures an analyzer before it starts; pulumi_policy reads that
+// configuration from environment variables at start-up, so the SDK's policy proxy takes the
+// configuration first and then forwards everything to the pack, which runs as
+// `python -u -m pulumi.policy ... DIR` in the pack's own virtualenv (`venv` unless
+// PulumiPolicy.yaml names another).
+func (h *languageHost) runPolicyPack(
+	req *pulumirpc.RunPluginRequest, server grpc.ServerStreamingServer[pulumirpc.RunPluginResponse],
+) error {
 	ctx := server.Context()
 	tc, err := pythonToolchain(req.GetInfo(), "venv")
 	if err != nil {

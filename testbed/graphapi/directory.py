@@ -31,7 +31,8 @@ reported service answer (cited):
   application.
 - Redirect URIs are distinct across an application's platforms (MicrosoftDocs/azure-docs
   #89929) and at most 256 characters each ("Redirect URI (reply URL) outline and
-  restrictions", learn.microsoft.com/entra/identity-platform/reply-url).
+  restrictions", learn.microsoft.com/entra/identity-platform/reply-url); the same page's
+  scheme and character restrictions are ``testbed.redirect_restrictions``.
 - A service principal needs an application with that ``appId`` (400 "does not reference a
   valid application object"), and an application has at most one.
 - One delegated grant per client, resource, consent type and principal (409, terraform-provider-
@@ -65,6 +66,7 @@ from testbed.graphapi.odata import (
     select,
     timestamp,
 )
+from testbed.redirect_restrictions import GRAPH_PROPERTY, entra_redirect_uri_problem
 from testbed.rights import (
     Denied,
     require_app_write,
@@ -121,10 +123,11 @@ Change = tuple[str, str, str, str]  # operation, entity type, display name, obje
 class Directory:
     """Graph's answers on one tenant state; ``changes`` lists what a request wrote."""
 
-    def __init__(self, tenant: Tenant, born: Callable[[str], bool]) -> None:
+    def __init__(self, tenant: Tenant, born: Callable[[str, bool], bool]) -> None:
         self.tenant = tenant
         self.state = tenant.state
-        # Whether an object was created too recently to be read back (eventual consistency).
+        # Whether an object was created too recently for this request to find it (eventual
+        # consistency); ``direct``: a request that addresses the object by its own ID.
         self.replicating = born
         self.changes: list[Change] = []
 
@@ -186,9 +189,9 @@ class Directory:
 
     # -- applications ---------------------------------------------------------------------
 
-    def _application(self, object_id: str) -> dict[str, Any]:
+    def _application(self, object_id: str, *, direct: bool = False) -> dict[str, Any]:
         app = self.state["applications"].get(object_id)
-        if app is None or self.replicating(object_id):
+        if app is None or self.replicating(object_id, direct):
             raise not_found(object_id)
         return cast(dict[str, Any], app)
 
@@ -204,11 +207,12 @@ class Directory:
                 found = [
                     select(self._app_wire(a, request.base), request.query.get("$select"))
                     for a in self.state["applications"].values()
-                    if not self.replicating(a["id"]) and matches(self._app_wire(a, ""), clauses)
+                    if not self.replicating(a["id"], False)
+                    and matches(self._app_wire(a, ""), clauses)
                 ]
                 return 200, collection(request.base, found, "applications")
         object_id, sub = rest[0], rest[1:]
-        app = self._application(object_id)
+        app = self._application(object_id, direct=True)
         if not sub:
             if method == "GET":
                 wire = self._app_wire(app, request.base)
@@ -331,6 +335,13 @@ class Directory:
 
     def _check_redirect_uris(self, app: dict[str, Any], kind: str, uris: list[str]) -> None:
         for uri in uris:
+            # Entra's documented restrictions, and Graph's wording (testbed.redirect_restrictions).
+            if entra_redirect_uri_problem(uri, kind) is not None:
+                raise bad_request(
+                    f"Invalid value specified for property '{GRAPH_PROPERTY[kind]}' of resource "
+                    "'Application'.",
+                    "Request_BadRequest",
+                )
             if len(uri) > MAX_REDIRECT_URI_LENGTH:
                 raise bad_request(
                     f"Redirect URI {uri[:40]}... is longer than {MAX_REDIRECT_URI_LENGTH} characters.",
@@ -436,9 +447,8 @@ class Directory:
                 f"(P{int(policy)}D).",
                 "CredentialLifetimeExceedsMaxValue",
             )
-        # Seeded by the password's name too: the provider adds an application's passwords in
-        # parallel, and a per-application count alone would hand out IDs in arrival order.
-        key_id = self.tenant.new_id(f"password/{app['id']}/{given.get('displayName') or ''}")
+        # Seeded by the display name too: two passwords added at once get the same IDs each run.
+        key_id = self.tenant.new_id(f"password/{app['id']}/{given.get('displayName')}")
         value = secret_value(self.tenant.tenant_id, key_id)
         credential = {
             "keyId": key_id,
@@ -536,7 +546,7 @@ class Directory:
                         "The number of federated identity credentials on this application exceeds the limit (20)."
                     )
                 credential = {
-                    "id": self.tenant.new_id(f"federated/{app['id']}"),
+                    "id": self.tenant.new_id(f"federated/{app['id']}/{body['name']}"),
                     "name": body["name"],
                     "issuer": body["issuer"],
                     "subject": body["subject"],
@@ -549,7 +559,7 @@ class Directory:
                 )
                 return 201, dict(credential)
         found = [c for c in held if c["id"] == rest[0] or c["name"] == rest[0]]
-        if not found or self.replicating(found[0]["id"]):
+        if not found or self.replicating(found[0]["id"], True):
             raise not_found(rest[0])
         credential = found[0]
         if request.method == "GET":
@@ -605,13 +615,13 @@ class Directory:
                 found = [
                     select(self._sp_wire(sp, request.base), request.query.get("$select"))
                     for sp in sps.values()
-                    if not self.replicating(sp["id"]) and matches(sp, clauses)
+                    if not self.replicating(sp["id"], False) and matches(sp, clauses)
                 ]
                 return 200, collection(request.base, found, "servicePrincipals")
             if request.method == "POST":
                 return 201, self._create_service_principal(request)
         sp = sps.get(rest[0])
-        if sp is None or self.replicating(rest[0]):
+        if sp is None or self.replicating(rest[0], True):
             raise not_found(rest[0])
         sub = rest[1:]
         if not sub:
@@ -662,7 +672,7 @@ class Directory:
         app = next(
             (a for a in self.state["applications"].values() if a["appId"].lower() == app_id), None
         )
-        if app is None or self.replicating(app["id"]):
+        if app is None or self.replicating(app["id"], False):
             raise bad_request(
                 f"The appId '{app_id}' of the service principal does not reference a valid application object.",
             )
@@ -766,8 +776,11 @@ class Directory:
                 )
                 body = request.body
                 for key in ("clientId", "resourceId"):
-                    if str(body.get(key)) not in self.state["servicePrincipals"]:
-                        raise not_found(str(body.get(key)))
+                    named = str(body.get(key))
+                    if named not in self.state["servicePrincipals"] or self.replicating(
+                        named, False
+                    ):
+                        raise not_found(named)
                 consent = body.get("consentType", "AllPrincipals")
                 wanted = (body["clientId"], body["resourceId"], consent, body.get("principalId"))
                 if any(
@@ -794,7 +807,7 @@ class Directory:
                 )
                 return 201, dict(grants[grant_id])
         grant = grants.get(rest[0])
-        if grant is None or self.replicating(rest[0]):
+        if grant is None or self.replicating(rest[0], True):
             raise not_found(rest[0])
         if request.method == "GET":
             return 200, dict(grant)
@@ -819,14 +832,16 @@ class Directory:
         if not rest:
             if request.method == "GET":
                 listed = [
-                    self._assignment_wire(a) for a in mine.values() if not self.replicating(a["id"])
+                    self._assignment_wire(a)
+                    for a in mine.values()
+                    if not self.replicating(a["id"], False)
                 ]
                 return 200, collection(request.base, listed, "appRoleAssignments")
             if request.method == "POST":
                 self._deny(lambda: require_graph(caller, ["AppRoleAssignment.ReadWrite.All"]))
                 body = request.body
                 principal = self.state["servicePrincipals"].get(str(body.get("principalId")))
-                if principal is None:
+                if principal is None or self.replicating(principal["id"], False):
                     raise not_found(str(body.get("principalId")))
                 if body.get("appRoleId") not in {
                     r["id"] for r in self._published(resource, "appRoles")
@@ -851,7 +866,7 @@ class Directory:
                 )
                 return 201, self._assignment_wire(assignments[assignment_id])
         assignment = mine.get(rest[0])
-        if assignment is None or self.replicating(rest[0]):
+        if assignment is None or self.replicating(rest[0], True):
             raise not_found(rest[0])
         if request.method == "GET":
             return 200, self._assignment_wire(assignment)

@@ -38,7 +38,7 @@ def route(directory: Directory, request: Request, rest: list[str]) -> Reply:
     if len(rest) == 1:
         return _collection(directory, request)
     policy = _policies(directory).get(rest[1]) if len(rest) == 2 else None
-    if policy is None or directory.replicating(rest[1]):
+    if policy is None or directory.replicating(rest[1], True):
         raise not_found(rest[1])
     return _item(directory, request, policy)
 

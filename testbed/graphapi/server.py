@@ -6,9 +6,16 @@ Behaviour that tests turn up, read from ``state["graph"]`` on every request:
   with a ``Retry-After`` of ``retryAfterSeconds`` and Graph's throttling error body
   (learn.microsoft.com/graph/throttling: "Microsoft Graph returns HTTP status code 429 ...
   the Retry-After header"). The choice is drawn from a seeded generator, so a run repeats.
-- ``replicationSeconds``: for that long after an object is created, reads of it answer 404
-  and a service principal for a new application is refused as "does not reference a valid
-  application object". Graph is eventually consistent across its replicas
+- ``replicationSeconds``: for that long after an object is created, requests that reach it
+  through another object answer as if it did not exist: queries and lists leave it out, a
+  service principal for a new application is refused as "does not reference a valid
+  application object", and a grant or role assignment naming a new service principal answers
+  404. Requests that address the object by its own ID (a GET, a PATCH, ``addPassword``) still
+  find it unless ``lagDirectReads`` is set. With that set, terraform-provider-azuread v3.9.0
+  fails: its Read after creating an application marks a 404 as gone
+  (application_registration_resource.go), its fallback-flag and redirect-URI resources PATCH
+  once, and go-azure-sdk retries no 404 without a RetryFunc (sdk/client/client.go).
+  tests/e2e/test_graph_load.py pins that as a finding. Graph is eventually consistent across its replicas
   (learn.microsoft.com/graph/best-practices-concept, "Handling eventual consistency"; the
   provider's own retries for it: terraform-provider-azuread applications and
   serviceprincipals resources, provider-behaviour notes).
@@ -209,10 +216,15 @@ class GraphServer:
                     {"Retry-After": retry},
                 )
             delay = float(settings.get("replicationSeconds") or 0)
+            lag_direct = bool(settings.get("lagDirectReads"))
             now = time.monotonic()
-            directory = Directory(
-                tenant, lambda object_id: now - self._born.get(object_id, -1e9) < delay
-            )
+
+            def replicating(object_id: str, direct: bool) -> bool:
+                if direct and not lag_direct:
+                    return False
+                return now - self._born.get(object_id, -1e9) < delay
+
+            directory = Directory(tenant, replicating)
             before = copy.deepcopy(tenant.state)
             status, body = directory.handle(request)
             fault = _armed(tenant.state, directory.changes)

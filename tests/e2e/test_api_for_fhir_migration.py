@@ -10,6 +10,7 @@ import pytest
 
 from testbed.engine import EngineWorkspace
 from testbed.scenarios import LEGACY_ID, api_for_fhir_migration, migrated_config
+from tools.record_previews import preview
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +23,7 @@ def backend(workspace: EngineWorkspace) -> dict[str, Any]:
 def test_a_client_of_azure_api_for_fhir_moves_to_the_fhir_service(
     workspace: EngineWorkspace,
 ) -> None:
-    previews = api_for_fhir_migration(workspace)
+    previews = api_for_fhir_migration(workspace, preview)
     assert "Resources:\n    " in previews["upgrade"]
     assert "to create" not in previews["upgrade"] and "to delete" not in previews["upgrade"]
     before = backend(workspace)

@@ -43,7 +43,7 @@ def test_up_builds_what_the_plan_shows_and_keeps_secrets_secret(
     assert from_tenant(workspace.tenant()) == from_plan(plan)
 
     outputs = stack.outputs()
-    assert set(outputs) == {"applications", "clientSecrets"}
+    assert set(outputs) == {"applications", "clientSecrets", "healthcareClientsVersion"}
     assert outputs["clientSecrets"].secret and not outputs["applications"].secret
     for app in outputs["applications"].value.values():
         assert set(app) == APPLICATION_KEYS

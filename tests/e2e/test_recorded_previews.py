@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from testbed.engine import ROOT
-from testbed.record_previews import record
+from tools.record_previews import record
 
 pytestmark = pytest.mark.e2e
 
@@ -18,7 +18,7 @@ def test_the_recorded_previews_are_current(tmp_path: Path, engine_bin: Path) -> 
     for name, text in fresh.items():
         committed = (ROOT / "docs" / "previews" / name).read_text(encoding="utf-8")
         assert sorted(text.splitlines()) == sorted(committed.splitlines()), (
-            f"docs/previews/{name} is stale: run `python -m testbed.record_previews docs/previews`"
+            f"docs/previews/{name} is stale: run `python -m tools.record_previews docs/previews`"
         )
     assert "replace[retain]" in fresh["rotation.txt"]
     assert fresh["rotation.txt"].count("(replace[retain])") == 2  # one slot per application

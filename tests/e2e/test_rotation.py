@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
-from components import provider_resources as types
 from components.rotation import EPOCH
 from testbed.engine import EngineWorkspace
 from tests.conftest import SUBSCRIPTION
 
 pytestmark = pytest.mark.e2e
 
+# The Graph fake logs each password it adds (addPassword) or removes (removePassword).
+PASSWORD = "passwordCredential"
 PERIOD = timedelta(days=90)  # 6 months: lifetime 180 days, period 90 days
 # Ten days into generation 11 (2026-09-17 + 10 days).
 START = EPOCH + 11 * PERIOD + timedelta(days=10)
@@ -50,7 +51,7 @@ def password_deletes(workspace: EngineWorkspace) -> list[dict[str, Any]]:
     return [
         entry
         for entry in workspace.tenant()["log"]
-        if entry["type"] == types.APPLICATION_PASSWORD.token and entry["operation"] == "delete"
+        if entry["type"] == PASSWORD and entry["operation"] == "delete"
     ]
 
 
@@ -103,7 +104,7 @@ def test_crossing_a_boundary_replaces_one_slot_creating_the_new_password_first(
     # the application never has fewer than two (the slots), during the rotation too.
     live, written = 0, workspace.tenant()["log"]
     for index, entry in enumerate(written):
-        if entry["type"] == types.APPLICATION_PASSWORD.token:
+        if entry["type"] == PASSWORD:
             live += {"create": 1, "delete": -1}.get(entry["operation"], 0)
         if index >= log_before:
             assert live >= 2, entry

@@ -26,7 +26,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from policy import rules
+from policy import rules, settings, wire
 from policy.policies import POLICIES_BY_NAME, build_policies
 from tests.conftest import ROOT
 
@@ -85,47 +85,47 @@ def run_policy(
     return violations
 
 
-REG = rules.APPLICATION_REGISTRATION
-PWD = rules.APPLICATION_PASSWORD
-URIS = rules.APPLICATION_REDIRECT_URIS
-RA = rules.ROLE_ASSIGNMENT
-FIC = rules.FEDERATED_CREDENTIAL
-OWNER = rules.APPLICATION_OWNER
+REG = wire.APPLICATION_REGISTRATION
+PWD = wire.APPLICATION_PASSWORD
+URIS = wire.APPLICATION_REDIRECT_URIS
+RA = wire.ROLE_ASSIGNMENT
+FIC = wire.FEDERATED_CREDENTIAL
+OWNER = wire.APPLICATION_OWNER
 
 
 # --- one passing and one violating resource per rule -------------------------------------------
 
 CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
     (
-        rules.SINGLE_TENANT,
+        settings.SINGLE_TENANT,
         REG,
         {"displayName": "postman", "signInAudience": "AzureADMyOrg"},
         {"displayName": "postman", "signInAudience": "AzureADMultipleOrgs"},
         "single-tenant",
     ),
     (
-        rules.NO_IMPLICIT_GRANT,
+        settings.NO_IMPLICIT_GRANT,
         REG,
         {"displayName": "spa", "implicitAccessTokenIssuanceEnabled": False},
         {"displayName": "spa", "implicitAccessTokenIssuanceEnabled": True},
         "implicit-grant access",
     ),
     (
-        rules.PASSWORD_LIFETIME,
+        settings.PASSWORD_LIFETIME,
         PWD,
         {"applicationId": "/applications/1", "endDate": "2026-09-01T12:00:00Z"},
         {"applicationId": "/applications/1", "endDate": "2028-03-02T12:00:00Z"},
         "more than 24 months",
     ),
     (
-        rules.NO_LEGACY_APPLICATION,
-        rules.APPLICATION_REGISTRATION,
+        settings.NO_LEGACY_APPLICATION,
+        wire.APPLICATION_REGISTRATION,
         {"displayName": "granular"},
         {"displayName": "legacy"},
         "azuread.Application is not allowed",
     ),
     (
-        rules.REDIRECT_URIS,
+        settings.REDIRECT_URIS,
         URIS,
         {
             "applicationId": "/applications/1",
@@ -140,14 +140,14 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
         "not loopback",
     ),
     (
-        rules.ROLE_ASSIGNMENT_SCOPE,
+        settings.ROLE_ASSIGNMENT_SCOPE,
         RA,
         {"scope": FHIR_SCOPE, "principalId": "sp", "principalType": "ServicePrincipal"},
         {"scope": SUB, "principalId": "sp", "principalType": "ServicePrincipal"},
         "not a Microsoft.HealthcareApis resource",
     ),
     (
-        rules.NO_PRIVILEGED_ROLE,
+        settings.NO_PRIVILEGED_ROLE,
         RA,
         {"scope": FHIR_SCOPE, "principalType": "ServicePrincipal", "roleDefinitionId": OWNER_ROLE},
         {
@@ -161,7 +161,7 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
         "data actions only.",
     ),
     (
-        rules.FEDERATED_SUBJECT,
+        settings.FEDERATED_SUBJECT,
         FIC,
         {
             "issuer": "https://token.actions.githubusercontent.com",
@@ -183,7 +183,7 @@ def test_rule_passes_good_and_flags_bad(
     policy_name: str, rtype: str, good: dict[str, Any], bad: dict[str, Any], expected: str
 ) -> None:
     assert run_policy(policy_name, rtype, good) == []
-    bad_type = rules.APPLICATION_LEGACY if policy_name == rules.NO_LEGACY_APPLICATION else rtype
+    bad_type = wire.APPLICATION_LEGACY if policy_name == settings.NO_LEGACY_APPLICATION else rtype
     violations = run_policy(policy_name, bad_type, bad)
     assert len(violations) == 1, violations
     assert expected in violations[0]
@@ -197,89 +197,65 @@ def test_every_mandatory_rule_has_a_case() -> None:
 
 
 def test_absent_audience_is_the_single_tenant_default() -> None:
-    assert run_policy(rules.SINGLE_TENANT, REG, {"displayName": "x"}) == []
+    assert run_policy(settings.SINGLE_TENANT, REG, {"displayName": "x"}) == []
 
 
 @pytest.mark.parametrize(
     "audience", ["AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount"]
 )
 def test_other_audiences_are_flagged(audience: str) -> None:
-    assert run_policy(rules.SINGLE_TENANT, REG, {"signInAudience": audience})
+    assert run_policy(settings.SINGLE_TENANT, REG, {"signInAudience": audience})
 
 
 def test_implicit_id_tokens_are_flagged_too() -> None:
     props = {"implicitAccessTokenIssuanceEnabled": True, "implicitIdTokenIssuanceEnabled": True}
-    assert len(run_policy(rules.NO_IMPLICIT_GRANT, REG, props)) == 2
+    assert len(run_policy(settings.NO_IMPLICIT_GRANT, REG, props)) == 2
 
 
 def test_password_without_end_date_is_flagged() -> None:
-    (message,) = run_policy(rules.PASSWORD_LIFETIME, PWD, {"applicationId": "/applications/1"})
+    (message,) = run_policy(settings.PASSWORD_LIFETIME, PWD, {"applicationId": "/applications/1"})
     assert "no endDate" in message
 
 
 def test_password_with_only_relative_end_is_flagged() -> None:
     props = {"applicationId": "/applications/1", "endDateRelative": "4320h"}
-    (message,) = run_policy(rules.PASSWORD_LIFETIME, PWD, props)
+    (message,) = run_policy(settings.PASSWORD_LIFETIME, PWD, props)
     assert "endDateRelative is deprecated" in message
 
 
 def test_password_measured_from_start_date_when_set() -> None:
     props = {"startDate": "2027-01-01T00:00:00Z", "endDate": "2028-12-31T00:00:00Z"}
-    assert run_policy(rules.PASSWORD_LIFETIME, PWD, props) == []
+    assert run_policy(settings.PASSWORD_LIFETIME, PWD, props) == []
     props["endDate"] = "2029-01-01T00:00:01Z"
-    assert run_policy(rules.PASSWORD_LIFETIME, PWD, props)
+    assert run_policy(settings.PASSWORD_LIFETIME, PWD, props)
 
 
 def test_password_exactly_at_the_limit_passes() -> None:
     props = {"endDate": "2028-03-01T12:00:00Z"}  # NOW + 24 months
-    assert run_policy(rules.PASSWORD_LIFETIME, PWD, props) == []
+    assert run_policy(settings.PASSWORD_LIFETIME, PWD, props) == []
 
 
 def test_password_end_before_start_and_bad_dates_are_flagged() -> None:
-    assert run_policy(rules.PASSWORD_LIFETIME, PWD, {"endDate": "2026-01-01T00:00:00Z"})
-    (message,) = run_policy(rules.PASSWORD_LIFETIME, PWD, {"endDate": "next year"})
+    assert run_policy(settings.PASSWORD_LIFETIME, PWD, {"endDate": "2026-01-01T00:00:00Z"})
+    (message,) = run_policy(settings.PASSWORD_LIFETIME, PWD, {"endDate": "next year"})
     assert "RFC 3339" in message
 
 
 def test_password_clock_is_injectable() -> None:
     props = {"endDate": "2030-01-01T00:00:00Z"}
-    assert run_policy(rules.PASSWORD_LIFETIME, PWD, props, now=NOW)
+    assert run_policy(settings.PASSWORD_LIFETIME, PWD, props, now=NOW)
     assert (
-        run_policy(rules.PASSWORD_LIFETIME, PWD, props, now=datetime(2028, 6, 1, tzinfo=UTC)) == []
+        run_policy(settings.PASSWORD_LIFETIME, PWD, props, now=datetime(2028, 6, 1, tzinfo=UTC))
+        == []
     )
 
 
-@pytest.mark.parametrize(
-    "uri",
-    [
-        "https://app.contoso.com/callback",
-        "http://localhost/cb",
-        "http://127.0.0.1:5000/cb",
-        "http://[::1]:8400/",
-        "HTTPS://APP.CONTOSO.COM/",
-    ],
-)
-def test_allowed_web_and_spa_redirects(uri: str) -> None:
-    for platform in ("Web", "SPA"):
-        props = {"type": platform, "redirectUris": [uri]}
-        assert run_policy(rules.REDIRECT_URIS, URIS, props) == [], uri
-
-
-@pytest.mark.parametrize(
-    "uri", ["http://192.168.1.10/cb", "ftp://files.contoso.com/", "msal123://auth", "not a uri"]
-)
-def test_forbidden_spa_redirects(uri: str) -> None:
-    assert run_policy(rules.REDIRECT_URIS, URIS, {"type": "SPA", "redirectUris": [uri]})
-
-
-def test_public_client_may_use_custom_schemes() -> None:
-    props = {"type": "PublicClient", "redirectUris": ["msal123://auth", "http://10.0.0.1/"]}
-    assert run_policy(rules.REDIRECT_URIS, URIS, props) == []
+# Which URIs the rule accepts: tests/test_redirect_uris.py, against the shared table.
 
 
 def test_each_bad_redirect_is_reported() -> None:
     props = {"type": "Web", "redirectUris": ["http://a.example/", "https://ok.example/", "x:y"]}
-    assert len(run_policy(rules.REDIRECT_URIS, URIS, props)) == 2
+    assert len(run_policy(settings.REDIRECT_URIS, URIS, props)) == 2
 
 
 @pytest.mark.parametrize(
@@ -294,7 +270,7 @@ def test_each_bad_redirect_is_reported() -> None:
 )
 def test_role_assignment_healthcare_scopes_pass(scope: str) -> None:
     props = {"scope": scope, "principalType": "ServicePrincipal", "roleDefinitionId": OWNER_ROLE}
-    assert run_policy(rules.ROLE_ASSIGNMENT_SCOPE, RA, props) == []
+    assert run_policy(settings.ROLE_ASSIGNMENT_SCOPE, RA, props) == []
 
 
 @pytest.mark.parametrize(
@@ -310,7 +286,7 @@ def test_role_assignment_healthcare_scopes_pass(scope: str) -> None:
 )
 def test_role_assignment_other_scopes_fail(scope: str) -> None:
     props = {"scope": scope, "principalType": "ServicePrincipal"}
-    assert run_policy(rules.ROLE_ASSIGNMENT_SCOPE, RA, props)
+    assert run_policy(settings.ROLE_ASSIGNMENT_SCOPE, RA, props)
 
 
 @pytest.mark.parametrize("principal_type", ["User", "Group", None])
@@ -318,7 +294,7 @@ def test_role_assignment_requires_service_principal(principal_type: str | None) 
     props: dict[str, Any] = {"scope": FHIR_SCOPE}
     if principal_type:
         props["principalType"] = principal_type
-    (message,) = run_policy(rules.ROLE_ASSIGNMENT_SCOPE, RA, props)
+    (message,) = run_policy(settings.ROLE_ASSIGNMENT_SCOPE, RA, props)
     assert "ServicePrincipal" in message
 
 
@@ -326,7 +302,7 @@ def test_role_assignment_requires_service_principal(principal_type: str | None) 
     "subject", ["repo:contoso/loader:environment:prod?", "", "repo:contoso/*:pull_request", " x "]
 )
 def test_federated_subject_must_be_exact(subject: str) -> None:
-    assert run_policy(rules.FEDERATED_SUBJECT, FIC, {"subject": subject})
+    assert run_policy(settings.FEDERATED_SUBJECT, FIC, {"subject": subject})
 
 
 def test_rules_ignore_other_resource_types() -> None:
@@ -340,15 +316,15 @@ def test_rules_ignore_other_resource_types() -> None:
 @pytest.mark.parametrize(
     ("policy_name", "rtype", "props"),
     [
-        (rules.SINGLE_TENANT, REG, {"signInAudience": UNKNOWN_STRING_VALUE}),
-        (rules.PASSWORD_LIFETIME, PWD, {"endDate": UNKNOWN_STRING_VALUE}),
+        (settings.SINGLE_TENANT, REG, {"signInAudience": UNKNOWN_STRING_VALUE}),
+        (settings.PASSWORD_LIFETIME, PWD, {"endDate": UNKNOWN_STRING_VALUE}),
         (
-            rules.ROLE_ASSIGNMENT_SCOPE,
+            settings.ROLE_ASSIGNMENT_SCOPE,
             RA,
             {"scope": UNKNOWN_STRING_VALUE, "principalType": "ServicePrincipal"},
         ),
-        (rules.FEDERATED_SUBJECT, FIC, {"subject": UNKNOWN_STRING_VALUE}),
-        (rules.REDIRECT_URIS, URIS, {"type": "Web", "redirectUris": [UNKNOWN_STRING_VALUE]}),
+        (settings.FEDERATED_SUBJECT, FIC, {"subject": UNKNOWN_STRING_VALUE}),
+        (settings.REDIRECT_URIS, URIS, {"type": "Web", "redirectUris": [UNKNOWN_STRING_VALUE]}),
     ],
 )
 def test_unknown_values_skip_instead_of_failing(
@@ -370,29 +346,29 @@ def test_unknown_values_skip_instead_of_failing(
 
 def test_password_lifetime_limit_is_configurable() -> None:
     props = {"endDate": "2027-03-01T12:00:00Z"}  # 12 months
-    assert run_policy(rules.PASSWORD_LIFETIME, PWD, props) == []
-    cfg = {rules.MAX_PASSWORD_LIFETIME_MONTHS: 6}
-    (message,) = run_policy(rules.PASSWORD_LIFETIME, PWD, props, config=cfg)
+    assert run_policy(settings.PASSWORD_LIFETIME, PWD, props) == []
+    cfg = {settings.MAX_PASSWORD_LIFETIME_MONTHS: 6}
+    (message,) = run_policy(settings.PASSWORD_LIFETIME, PWD, props, config=cfg)
     assert "more than 6 months" in message
 
 
 def test_bad_config_is_an_error_not_a_pass() -> None:
     with pytest.raises(ValueError, match="maxPasswordLifetimeMonths"):
         run_policy(
-            rules.PASSWORD_LIFETIME,
+            settings.PASSWORD_LIFETIME,
             PWD,
             {"endDate": "2027-01-01T00:00:00Z"},
-            {rules.MAX_PASSWORD_LIFETIME_MONTHS: 0},
+            {settings.MAX_PASSWORD_LIFETIME_MONTHS: 0},
         )
 
 
 def test_config_schemas_are_declared() -> None:
-    pwd_schema = POLICIES_BY_NAME[rules.PASSWORD_LIFETIME].config_schema
-    owners_schema = POLICIES_BY_NAME[rules.MIN_OWNERS].config_schema
+    pwd_schema = POLICIES_BY_NAME[settings.PASSWORD_LIFETIME].config_schema
+    owners_schema = POLICIES_BY_NAME[settings.MIN_OWNERS].config_schema
     assert pwd_schema is not None
     assert owners_schema is not None
-    assert pwd_schema.properties[rules.MAX_PASSWORD_LIFETIME_MONTHS]["default"] == 24
-    assert owners_schema.properties[rules.MIN_OWNERS_KEY]["default"] == 2
+    assert pwd_schema.properties[settings.MAX_PASSWORD_LIFETIME_MONTHS]["default"] == 24
+    assert owners_schema.properties[settings.MIN_OWNERS_KEY]["default"] == 2
 
 
 def test_enforcement_levels() -> None:
@@ -400,7 +376,7 @@ def test_enforcement_levels() -> None:
 
     for spec in rules.RESOURCE_RULES:
         assert POLICIES_BY_NAME[spec.name].enforcement_level == EnforcementLevel.MANDATORY
-    assert POLICIES_BY_NAME[rules.MIN_OWNERS].enforcement_level == EnforcementLevel.ADVISORY
+    assert POLICIES_BY_NAME[settings.MIN_OWNERS].enforcement_level == EnforcementLevel.ADVISORY
 
 
 # --- stack policy: owners per application -------------------------------------------------------
@@ -428,7 +404,7 @@ def _resource(
 def run_stack(
     resources: list[PolicyResource], config: Mapping[str, Any] | None = None
 ) -> list[tuple[str, str | None]]:
-    policy = POLICIES_BY_NAME[rules.MIN_OWNERS]
+    policy = POLICIES_BY_NAME[settings.MIN_OWNERS]
     assert isinstance(policy, StackValidationPolicy)
     found: list[tuple[str, str | None]] = []
 
@@ -470,7 +446,7 @@ def test_unknown_application_id_is_attributed_by_dependency() -> None:
     app = _resource(REG, "postman", {"displayName": "postman", "objectId": UNKNOWN_STRING_VALUE})
     owner = _owner("alice", UNKNOWN_STRING_VALUE, dep=app)
     assert run_stack([app, owner]) == []
-    assert run_stack([app, owner], {rules.MIN_OWNERS_KEY: 3})  # two owners only
+    assert run_stack([app, owner], {settings.MIN_OWNERS_KEY: 3})  # two owners only
 
 
 def test_unattributable_owner_skips_rather_than_guessing() -> None:
@@ -480,10 +456,12 @@ def test_unattributable_owner_skips_rather_than_guessing() -> None:
 
 def test_min_owners_is_configurable() -> None:
     app = _app("postman", "obj-1")
-    assert run_stack([app], {rules.MIN_OWNERS_KEY: 1}) == []
+    assert run_stack([app], {settings.MIN_OWNERS_KEY: 1}) == []
     two = [app, _owner("alice", "/applications/obj-1")]
-    assert run_stack(two, {rules.MIN_OWNERS_KEY: 3})
-    assert run_stack([*two, _owner("bob", "/applications/obj-1")], {rules.MIN_OWNERS_KEY: 3}) == []
+    assert run_stack(two, {settings.MIN_OWNERS_KEY: 3})
+    assert (
+        run_stack([*two, _owner("bob", "/applications/obj-1")], {settings.MIN_OWNERS_KEY: 3}) == []
+    )
 
 
 # --- validate_resources (the whole-graph helper) ------------------------------------------------
@@ -493,7 +471,7 @@ def test_validate_resources_runs_every_mandatory_rule() -> None:
     good = [(c[1], c[2]) for c in CASES]
     assert rules.validate_resources(good, now=NOW) == []
     bad = [
-        (rules.APPLICATION_LEGACY if c[0] == rules.NO_LEGACY_APPLICATION else c[1], c[3])
+        (wire.APPLICATION_LEGACY if c[0] == settings.NO_LEGACY_APPLICATION else c[1], c[3])
         for c in CASES
     ]
     names = [name for name, _ in rules.validate_resources(bad, now=NOW)]
@@ -503,8 +481,8 @@ def test_validate_resources_runs_every_mandatory_rule() -> None:
 def test_validate_resources_accepts_flat_and_per_policy_config() -> None:
     pwd = [(PWD, {"endDate": "2027-03-01T12:00:00Z"})]
     assert rules.validate_resources(pwd, now=NOW) == []
-    assert rules.validate_resources(pwd, {rules.MAX_PASSWORD_LIFETIME_MONTHS: 6}, now=NOW)
-    per_policy = {rules.PASSWORD_LIFETIME: {rules.MAX_PASSWORD_LIFETIME_MONTHS: 6}}
+    assert rules.validate_resources(pwd, {settings.MAX_PASSWORD_LIFETIME_MONTHS: 6}, now=NOW)
+    per_policy = {settings.PASSWORD_LIFETIME: {settings.MAX_PASSWORD_LIFETIME_MONTHS: 6}}
     assert rules.validate_resources(pwd, per_policy, now=lambda: NOW)
 
 
@@ -536,7 +514,7 @@ def test_assembled_pack_serves_every_policy_and_flags_a_bad_resource() -> None:
             info = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=20)
             assert info.name == "healthcare-clients-guardrails"
             names = {p.name for p in info.policies}
-            assert names == {s.name for s in rules.RESOURCE_RULES} | {rules.MIN_OWNERS}
+            assert names == {s.name for s in rules.RESOURCE_RULES} | {settings.MIN_OWNERS}
             props = struct_pb2.Struct()
             props.update({"displayName": "x", "signInAudience": "AzureADMultipleOrgs"})
             response = stub.Analyze(
@@ -546,7 +524,7 @@ def test_assembled_pack_serves_every_policy_and_flags_a_bad_resource() -> None:
                 timeout=20,
             )
             flagged = {d.policyName for d in response.diagnostics}
-            assert flagged == {rules.SINGLE_TENANT}
+            assert flagged == {settings.SINGLE_TENANT}
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -560,9 +538,9 @@ def test_assembled_pack_serves_every_policy_and_flags_a_bad_resource() -> None:
 
 
 def test_policy_project_file_is_valid() -> None:
-    from tools import lint_workflows
+    from tools.lint_workflows import policy_pack
 
-    assert lint_workflows.check_policy_project() == []
+    assert policy_pack.check_policy_project() == []
 
 
 @pytest.mark.parametrize(
@@ -577,30 +555,30 @@ def test_policy_project_file_is_valid() -> None:
     ],
 )
 def test_policy_project_file_errors(tmp_path: Path, project: str, expected: str) -> None:
-    from tools import lint_workflows
+    from tools.lint_workflows import policy_pack
 
     (tmp_path / "PulumiPolicy.yaml").write_text(project)
     (tmp_path / "__main__.py").write_text("PolicyPack(name='ok-pack', policies=[])\n")
-    messages = [f.message for f in lint_workflows.check_policy_project(tmp_path)]
+    messages = [f.message for f in policy_pack.check_policy_project(tmp_path)]
     assert any(expected in m for m in messages), messages
 
 
 def test_policy_pack_name_and_config_are_checked(tmp_path: Path) -> None:
-    from tools import lint_workflows
+    from tools.lint_workflows import policy_pack
 
     (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.1.0\n")
     (tmp_path / "__main__.py").write_text("PolicyPack('bad name!', policies=[])\n")
     (tmp_path / "config.json").write_text(
         '{"entra-password-max-lifetime": {"maxPasswordLifetimeMonths": 36}, "nope": {}}'
     )
-    messages = " | ".join(f.message for f in lint_workflows.check_policy_project(tmp_path))
+    messages = " | ".join(f.message for f in policy_pack.check_policy_project(tmp_path))
     assert "pack name 'bad name!'" in messages
     assert "36 is not an integer in [1, 24]" in messages
     assert "unknown policy 'nope'" in messages
 
 
 def test_inline_zizmor_ignores_need_a_reason(tmp_path: Path) -> None:
-    from tools import lint_workflows
+    from tools.lint_workflows import cli, zizmor
 
     bare = tmp_path / "bare.yml"
     bare.write_text("env:\n  X: ${{ secrets.X }} # zizmor: ignore[secrets-outside-env]\n")
@@ -609,6 +587,6 @@ def test_inline_zizmor_ignores_need_a_reason(tmp_path: Path) -> None:
         "env:\n  # Reason: the identity is bound to the pull_request subject.\n"
         "  X: ${{ secrets.X }} # zizmor: ignore[secrets-outside-env]\n"
     )
-    assert len(lint_workflows.check_inline_ignores([bare])) == 1
-    assert lint_workflows.check_inline_ignores([explained]) == []
-    assert lint_workflows.check_inline_ignores(lint_workflows.workflow_files()) == []
+    assert len(zizmor.check_inline_ignores([bare])) == 1
+    assert zizmor.check_inline_ignores([explained]) == []
+    assert zizmor.check_inline_ignores(cli.workflow_files()) == []

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from components import provider_resources as types
-from testbed.graph import redirect_uri_problem
 from testbed.tenant import DEPLOYER_OBJECT_ID, ProviderError, Tenant, new_state
 
 OTHER = "11111111-2222-4333-8444-555555555555"
@@ -87,25 +86,6 @@ def test_deleting_the_public_client_flag_clears_it_whatever_the_new_value() -> N
     assert old_id == new_id  # one ID per application
     t.delete(token, "flag", old_id, {})  # create-before-delete's last step
     assert t.read(token, new_id, {}) is None  # null reads as gone
-
-
-@pytest.mark.parametrize(
-    ("uri", "problem"),
-    [
-        ("myapp:callback", "URI has no host"),
-        ("com.example.app:/oauth2redirect", "URI has no host"),
-        ("msauth.com.example://auth", None),
-        ("urn:ietf:wg:oauth:2.0:oob", None),
-        ("https://exa mple.com/cb", "URI is in an invalid format"),
-        ("https://a.example.com:x/", "URI is in an invalid format"),
-        ("https://a.example.com/a b", None),  # Go's url.Parse keeps a space in the path
-        ("http://localhost:8080/cb", None),
-        ("https://a.example.com/" + "x" * 240, "URI must be 256 characters or less"),
-        ("", "URI must not be empty"),
-    ],
-)
-def test_redirect_uris_follow_the_providers_parser(uri: str, problem: str | None) -> None:
-    assert redirect_uri_problem(uri) == problem
 
 
 def test_federated_credentials_keep_issuer_and_subject_unique() -> None:

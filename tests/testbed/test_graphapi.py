@@ -187,12 +187,20 @@ def test_a_new_object_reads_as_missing_until_it_has_replicated(graph: Any) -> No
     sign_in(client, key)
     client.edit(lambda s: s.update(graph={"replicationSeconds": 0.5}))
     _, app, _ = client.call("POST", "/v1.0/applications", {"displayName": "A"})
-    status, body, _ = client.call("GET", f"/v1.0/applications/{app['id']}")
-    assert status == 404 and body["error"]["code"] == "Request_ResourceNotFound"
+    path = f"/v1.0/applications/{app['id']}"
+    assert client.call("GET", path)[0] == 200  # by its own ID
+    query = urllib.parse.urlencode({"$filter": f"appId eq '{app['appId']}'"})
+    _, listed, _ = client.call("GET", f"/v1.0/applications?{query}")
+    assert listed["value"] == []
+    assert client.call("PATCH", path, {"notes": "n"})[0] == 204
     status, body, _ = client.call("POST", "/v1.0/servicePrincipals", {"appId": app["appId"]})
     assert status == 400 and "does not reference a valid application" in body["error"]["message"]
+    client.edit(lambda s: s.update(graph={"replicationSeconds": 0.5, "lagDirectReads": True}))
+    status, body, _ = client.call("GET", path)
+    assert status == 404 and body["error"]["code"] == "Request_ResourceNotFound"
     time.sleep(0.6)
-    assert client.call("GET", f"/v1.0/applications/{app['id']}")[0] == 200
+    assert client.call("GET", path)[0] == 200
+    assert client.call("PATCH", path, {"notes": "n"})[0] == 204
 
 
 def test_a_throttled_request_gets_429_with_retry_after(graph: Any) -> None:

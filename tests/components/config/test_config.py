@@ -167,7 +167,12 @@ def test_web_and_spa_uris_accepted(uri: str, platform: str) -> None:
         ("http://app.example.com/cb", "uses http"),
         ("myapp://auth", "must use https"),
         ("https://*.example.com/cb", "wildcard"),
-        ("https://app.example.com/cb#frag", "fragment"),
+        ("https://app.example.com/cb#frag", "must not have one (RFC 6749 3.1.2)"),
+        ("http://[::1]:8400/cb", "uses http on the IPv6 loopback, which Entra does not support"),
+        (
+            "https://app.example.com/cb?a=1;b=(2)",
+            "contains a character that Entra does not support in redirect URIs (! $ ' ( ) , ;)",
+        ),
         ("https://app.example.com/" + "a" * 240, "at most 256"),
         ("not a uri", "whitespace"),
         ("relative/path", "not an absolute URI"),

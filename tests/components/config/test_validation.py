@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from components.azure_roles import PRIVILEGED_ROLES
-from components.config import check_config, load_settings, provider_uri_problem
+from components.config import check_config, load_settings
 from components.errors import ConfigError
 from components.provider_resources import RESOURCE_TYPES
-from policy import rules
+from policy import role_assignments, wire
 from testbed.fake_tenant import TOKEN_SERVICE_PRINCIPAL, FakeTenant, InvokeError
 from testbed.stackfile import StackFileError, load_stack_file
 from tests.components.test_credentials import make_certificate, pem
@@ -402,7 +402,7 @@ def test_every_privileged_role_is_refused_by_config_and_policy(guid: str, name: 
         "roleDefinitionId": f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/"
         f"roleDefinitions/{guid}",
     }
-    assert rules.check_no_privileged_role(rules.ROLE_ASSIGNMENT, props, {}) == [
+    assert role_assignments.check_no_privileged_role(wire.ROLE_ASSIGNMENT, props, {}) == [
         f"roleDefinitionId is the built-in role {name!r}, which can grant access or administer "
         "resources: a client application holds a FHIR or DICOM data role, or a custom role with "
         "data actions only."
@@ -416,7 +416,7 @@ def test_data_roles_and_custom_roles_pass_config_and_policy() -> None:
         props = {
             "roleDefinitionId": f"/subscriptions/{SUBSCRIPTION}/providers/x/roleDefinitions/{guid}"
         }
-        assert rules.check_no_privileged_role(rules.ROLE_ASSIGNMENT, props, {}) == []
+        assert role_assignments.check_no_privileged_role(wire.ROLE_ASSIGNMENT, props, {}) == []
 
 
 # --- 6. Key Vault secret names ----------------------------------------------------------------------
@@ -636,21 +636,7 @@ def test_native_uris_the_provider_accepts(uri: str) -> None:
     assert problems(with_app(redirectUris={"mobileDesktop": [uri]})) == []
 
 
-@pytest.mark.parametrize(
-    ("uri", "expected"),
-    [
-        ("", "URI must not be empty"),
-        ("urn:a:b", None),
-        ("urn:a", "URI has no host"),
-        ("https://a.example.com:port/", "URI is in an invalid format"),
-        ("https://a.example.com/%zz", "URI is in an invalid format"),
-        (":nothing", "URI is in an invalid format"),
-        ("https:///path", "URI has no host"),
-        ("https://" + "a" * 250, "URI must be 256 characters or less"),
-    ],
-)
-def test_provider_rule_table(uri: str, expected: str | None) -> None:
-    assert provider_uri_problem(uri) == expected
+# provider_uri_problem against the shared table: tests/test_redirect_uris.py.
 
 
 def _go_host(uri: str) -> bool:

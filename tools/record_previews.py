@@ -1,6 +1,6 @@
 """Record what a reviewer sees in a pull request: real ``pulumi preview --diff`` output.
 
-``python -m testbed.record_previews docs/previews`` deploys the dev stack under the engine
+``python -m tools.record_previews docs/previews`` deploys the dev stack under the engine
 built from source (``make engine``) against the fake tenant, then previews two typical
 changes with the policy pack, as ``preview.yml`` does, and writes each preview to a file:
 
@@ -10,7 +10,8 @@ changes with the policy pack, as ``preview.yml`` does, and writes each preview t
 - ``smart-scope-removal-1-clients.txt`` and ``-2-resource.txt``: Pulumi.smart.yaml's two runs
   that remove a SMART scope (testbed.scenarios);
 - ``api-for-fhir-upgrade.txt`` and ``api-for-fhir-migration.txt``: a stack deployed with 0.1.0
-  on an Azure API for FHIR, under this release, then moved to a FHIR service.
+  on an Azure API for FHIR, under this release, then moved to a FHIR service; the migration
+  preview is also the one docs/api-for-fhir-migration.md shows.
 
 The tests regenerate them and compare (tests/e2e/test_recorded_previews.py), so the files
 always show what the current program does. Nothing talks to Azure: IDs come from the fake.
@@ -31,7 +32,7 @@ import yaml
 from testbed import portal
 from testbed.engine import ROOT, EngineWorkspace
 from testbed.first_party import HEALTHCARE_APIS
-from testbed.scenarios import api_for_fhir_migration, preview_text, smart_scope_removal
+from testbed.scenarios import api_for_fhir_migration, smart_scope_removal
 from testbed.stackfile import load_stack_file
 from tools import adopt
 
@@ -47,8 +48,90 @@ NEW_APPLICATION = {
 }
 
 
-def _preview(workspace: EngineWorkspace) -> str:
-    return preview_text(workspace, "dev")
+def preview(workspace: EngineWorkspace, stack: str = "dev") -> str:
+    result = workspace.cli(
+        "preview",
+        "--diff",
+        "--suppress-progress",
+        "--color",
+        "never",
+        "--policy-pack",
+        str(ROOT / "policy"),
+        "--policy-pack-config",
+        str(ROOT / "policy" / "config.json"),
+        stack=stack,
+        check=True,
+        # As preview.yml writes it to the job summary (`> preview.txt 2>&1`): with --diff the
+        # CLI prints the program's warnings on stderr.
+        merged=True,
+    )
+    return normalize(result.stdout, workspace)
+
+
+def normalize(text: str, workspace: EngineWorkspace) -> str:
+    """The parts of a preview that differ from run to run: where the repository and the test
+    live, and the ID the engine gives the default provider instance."""
+    text = text.replace(str(ROOT), "<repository>").replace(str(workspace.root), "<workspace>")
+    text = re.sub(r"(pulumi:providers:[\w-]+::default[\w]*)::[0-9a-f-]{36}", r"\1::<id>", text)
+    # The policy pack table pads its header to the pack's path, which holds the repository's.
+    text = re.sub(r"^(\s+Name)\s+(Version)$", r"\1  \2", text, flags=re.MULTILINE)
+    text = re.sub(r"[ \t]+$", "", text, flags=re.MULTILINE)
+    return _sorted_violations("\n".join(_sorted_steps(text.split("\n"))))
+
+
+# A step of `preview --diff`: "+ azuread:index/x:X: (create)", "+-azuread:...: (replace)".
+_STEP = re.compile(r"^(\s*)(?:\+-|\+\+|--|[-+~=]) ?[\w-]+:[\w/.-]*:?\w+: \(")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _sorted_steps(lines: list[str]) -> list[str]:
+    """Sibling steps in URN order. The engine prints steps as the providers answer, and the
+    real azuread provider's timing varies from run to run; the set of steps does not."""
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        match = _STEP.match(lines[index])
+        if match is None:
+            out.append(lines[index])
+            index += 1
+            continue
+        depth = len(match[1])
+        blocks: list[list[str]] = []
+        while index < len(lines):
+            step = _STEP.match(lines[index])
+            if step is None or len(step[1]) != depth:
+                break
+            end = index + 1
+            while end < len(lines) and lines[end] and _indent(lines[end]) > depth:
+                end += 1
+            head, body = lines[index], lines[index + 1 : end]
+            blocks.append([head, *_sorted_steps(body)])
+            index = end
+        blocks.sort(key=lambda block: next((b for b in block if "[urn=" in b), block[0]))
+        out.extend(line for block in blocks for line in block)
+    return out
+
+
+def _sorted_violations(text: str) -> str:
+    """The policy pack reports each resource's violations as the engine's steps finish, which
+    the real provider's timing reorders; a reader wants them in one order (two lines each)."""
+    lines = text.split("\n")
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        if not lines[index].startswith("    healthcare-clients-guardrails@"):
+            out.append(lines[index])
+            index += 1
+            continue
+        blocks = []
+        while index < len(lines) and lines[index].startswith("    healthcare-clients-guardrails@"):
+            blocks.append(lines[index : index + 2])
+            index += 2
+        out.extend(line for block in sorted(blocks) for line in block)
+    return "\n".join(out)
 
 
 def _adoption_preview(scratch: Path) -> str:
@@ -74,7 +157,7 @@ def _adoption_preview(scratch: Path) -> str:
     entry = yaml.safe_load(out.getvalue())["postman"]
     workspace.write_stack_file("dev", {"applications": {"postman": entry}})
     workspace.cli("stack", "init", "dev", check=True)
-    return _preview(workspace)
+    return preview(workspace)
 
 
 def record(target: Path) -> dict[str, str]:
@@ -88,17 +171,17 @@ def record(target: Path) -> dict[str, str]:
         grown = copy.deepcopy(config)
         grown["applications"]["reporting"] = NEW_APPLICATION
         workspace.write_stack_file("dev", grown)
-        added = _preview(workspace)
+        added = preview(workspace)
 
         workspace.write_stack_file("dev", config)
         workspace.set_clock(AFTER_BOUNDARY)
-        rotated = _preview(workspace)
+        rotated = preview(workspace)
         workspace.close()
         adopted = _adoption_preview(Path(scratch))
         with EngineWorkspace.create(Path(scratch) / "smart", now=DEV_NOW) as smart:
-            removal = smart_scope_removal(smart)
+            removal = smart_scope_removal(smart, preview)
         with EngineWorkspace.create(Path(scratch) / "legacy", now=DEV_NOW) as legacy:
-            migration = api_for_fhir_migration(legacy)
+            migration = api_for_fhir_migration(legacy, preview)
     previews = {
         "add-application.txt": added,
         "rotation.txt": rotated,
@@ -129,7 +212,7 @@ def refresh_guide(preview: str) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m testbed.record_previews DIRECTORY")
+        sys.exit("usage: python -m tools.record_previews DIRECTORY")
     recorded = record(Path(sys.argv[1]))
     for name in recorded:
         print(f"wrote {Path(sys.argv[1]) / name}")
