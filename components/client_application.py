@@ -32,7 +32,6 @@ from components.rotating_client_secret import (
 )
 from components.secrecy import secret_if
 from components.smart_access import smart_access
-from components.smart_resource import SmartResourceApplication
 
 TYPE = "healthcare-clients:index:ClientApplication"
 
@@ -56,8 +55,6 @@ class ClientApplication(pulumi.ComponentResource):
     client_secret_expires_at: pulumi.Output[str] | None
     """When the active client secret expires (RFC 3339)."""
     secrets: pulumi.Output[list[ClientSecretSlot]]
-    # The stack's SMART resource application this client's permissions name (None: not SMART).
-    _smart_resource: SmartResourceApplication | None = None
     """Every password slot of the client secret, and which one is active."""
 
     def __init__(
@@ -73,12 +70,7 @@ class ClientApplication(pulumi.ComponentResource):
 
     @classmethod
     def from_settings(
-        cls,
-        name: str,
-        plan: ApplicationPlan,
-        *,
-        protect: bool,
-        smart_resource: SmartResourceApplication | None = None,
+        cls, name: str, plan: ApplicationPlan, *, protect: bool
     ) -> "ClientApplication":
         """The stack program's entry: one entry of ``healthcare-clients:applications``,
         checked and resolved already (``components.resolution``)."""
@@ -88,7 +80,6 @@ class ClientApplication(pulumi.ComponentResource):
         # stack and only then fails on the protected ones. Children inherit it from their
         # parent; the password slots opt out (rotating_client_secret), as they must be
         # replaced to rotate, and a replaced or removed password is released, never deleted.
-        application._smart_resource = smart_resource  # noqa: SLF001 (its own class's)
         application._register(name, plan, pulumi.ResourceOptions(protect=protect))  # noqa: SLF001 (its own class's)
         return application
 
@@ -181,14 +172,13 @@ class ClientApplication(pulumi.ComponentResource):
                 accesses=plan.accesses,
                 admin_consent=settings.admin_consent,
             )
-        smart_resource = self._smart_resource
-        if app.smart is not None and smart_resource is not None:
+        if app.smart is not None and plan.smart_resource is not None:
             smart_access(
                 parent,
                 application_id=registration.id,
                 service_principal=service_principal,
                 client=app.smart,
-                resource=smart_resource,
+                resource=plan.smart_resource,
                 admin_consent=settings.admin_consent,
             )
         if app.roles:

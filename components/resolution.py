@@ -8,6 +8,7 @@ both go through here, so an application declared either way is checked alike.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pulumi
 
@@ -23,6 +24,9 @@ from components.config import (
 from components.errors import Problem
 from components.legacy import check_legacy_roles
 from components.tenant import ApiAccess, api_problems, read_tenant, resolve_permissions
+
+if TYPE_CHECKING:
+    from components.smart_resource import SmartResourceApplication
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,9 @@ class ApplicationPlan:
     # Resource IDs of services unknown until their resources are deployed (a preview of a
     # program that creates them), by service name: registered as they are, unknown.
     pending_resource_ids: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    # A SMART client's resource application (components.smart_resource), whose permission
+    # IDs its API access reads as outputs; registered before the client.
+    smart_resource: "SmartResourceApplication | None" = None
 
 
 def _not_the_deployer(caller: str, deployer: str, secret: bool) -> Problem:
@@ -102,21 +109,26 @@ def resolve(checked: Checked, *, stack: str) -> Resolved:
                 stack=stack,
                 secret="applications" in settings.secret_keys,
             )
-        # Nothing new on a retired Azure API for FHIR (components.legacy); a preview's lookup
-        # that could not run is a warning.
-        legacy = check_legacy_roles(
-            settings.applications.values(),
-            dict(settings.services),
-            stack=stack,
-            preview=pulumi.runtime.is_dry_run(),
-            secret=bool({"applications", "services"} & settings.secret_keys),
-        )
-        for warning in legacy.warnings:
-            pulumi.log.warn(warning)
-        problems += list(legacy.problems)
+    if settings is not None:
+        problems += _legacy_problems(settings, stack)
     if problems or settings is None:
         raise checked.error(problems)
     return Resolved(settings, accesses, deployer, tenant.tenant_id)
+
+
+def _legacy_problems(settings: StackSettings, stack: str) -> tuple[Problem, ...]:
+    """Nothing new on a retired Azure API for FHIR (components.legacy); a preview's lookup
+    that could not run is a warning."""
+    legacy = check_legacy_roles(
+        settings.applications.values(),
+        dict(settings.services),
+        stack=stack,
+        preview=pulumi.runtime.is_dry_run(),
+        secret=bool({"applications", "services"} & settings.secret_keys),
+    )
+    for warning in legacy.warnings:
+        pulumi.log.warn(warning)
+    return legacy.problems
 
 
 def plan_of(resolved: Resolved, name: str, *, stack: str) -> ApplicationPlan:

@@ -1,5 +1,6 @@
 """The program, as a function of validated settings: what ``__main__.py`` runs."""
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -79,15 +80,12 @@ def build_stack(checked: Checked) -> dict[str, Any]:
         )
         for name, resource in settings.smart_resources.items()
     }
-    applications = {
-        name: ClientApplication.from_settings(
-            name,
-            plan_of(resolved, name, stack=stack),
-            protect=settings.protect,
-            smart_resource=resources[app.smart.resource] if app.smart else None,
-        )
-        for name, app in settings.applications.items()
-    }
+    applications = {}
+    for name, app in settings.applications.items():
+        plan = plan_of(resolved, name, stack=stack)
+        if app.smart is not None:
+            plan = dataclasses.replace(plan, smart_resource=resources[app.smart.resource])
+        applications[name] = ClientApplication.from_settings(name, plan, protect=settings.protect)
     outputs = stack_outputs(applications, settings, resolved.tenant_id)
     if resources:
         outputs["smartResources"] = smart_outputs(resources, settings)

@@ -10,13 +10,16 @@ Formats (docs/design.md, "Outputs"; token audiences and endpoints as in docs/des
   ``GET <dicom>/v2/changefeed`` per DICOM service.
 * ``dotenv``: ``AZURE_*`` variables (azure-identity's ``EnvironmentCredential`` names), the
   token endpoint and ``<SVC>_URL`` / ``<SVC>_SCOPE`` per service.
+* ``smart``: a SMART client's launch settings as JSON: client ID and type, issuer, authorize
+  and token endpoints, the FHIR URL and audience, and the scopes as Entra expects them
+  (``scope``) and as SMART spells them (``smartScopes``).
 
 The client secret is written only with ``--include-secret``; the file is then created with mode
 0600. Usage::
 
     pulumi stack output --json --show-secrets | .venv/bin/python -m tools.clientfiles postman --app postman
 
-Longer than 400 lines: three file formats, each with its quoting rules and messages, share one
+Longer than 400 lines: four file formats, each with its quoting rules and messages, share one
 reader and one command line.
 """
 
@@ -50,13 +53,14 @@ from tools.stack_output import (
     read_document,
 )
 
-FORMATS = ("postman", "rest-client", "dotenv")
+FORMATS = ("postman", "rest-client", "dotenv", "smart")
 # Namespace for the deterministic Postman environment id (uuid5 of a fixed URL).
 POSTMAN_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:healthcare-clients:postman-environment")
 DEFAULT_OUT_SUFFIX = {
     "postman": ".postman_environment.json",
     "rest-client": ".http",
     "dotenv": ".env",
+    "smart": ".smart.json",
 }
 _DOTENV_BARE_SAFE = re.compile(r"[A-Za-z0-9_./:@%+=~,-]*")
 
@@ -289,10 +293,50 @@ def render_dotenv(app: Application, service: str | None, include_secret: bool) -
     return Rendered("\n".join(lines) + "\n", contains_secret=secret_written)
 
 
+# --------------------------------------------------------------------------- smart
+
+
+def render_smart(app: Application, service: str | None, include_secret: bool) -> Rendered:
+    """The launch settings a SMART app is configured with. With Entra as the identity
+    provider the app is given the endpoints (Entra serves no SMART discovery document), asks
+    for the Entra-form scopes, and reads the FHIR service at its URL; ``smartScopes`` is what
+    the app means, as SMART spells it (docs/smart-on-fhir.md)."""
+    launch = app.smart
+    if launch is None:
+        raise UsageError(
+            f"application {app.name!r} has no SMART settings in the stack output (no `smart:` "
+            "block in its configuration)"
+        )
+    if service is not None:
+        raise UsageError(
+            "--service does not apply to the smart format: a SMART client has one resource"
+        )
+    backend = launch.client_type == "backend"
+    settings: dict[str, object] = {
+        "clientId": app.client_id,
+        "clientType": launch.client_type,
+        "pkce": launch.client_type == "public",
+        "issuer": launch.issuer,
+        "authorizationEndpoint": launch.authorize_endpoint,
+        "tokenEndpoint": launch.token_endpoint,
+        "fhirServerUrl": launch.fhir_url,
+        "audience": launch.audience,
+        # One request's scope parameter, space-separated as OAuth wants it.
+        "scope": f"{launch.audience}/.default" if backend else " ".join(launch.entra_scopes),
+        "smartScopes": " ".join(launch.scopes),
+        "appRoles": list(launch.app_roles),
+    }
+    secret_written = bool(include_secret and app.client_secret and launch.client_type != "public")
+    if secret_written:
+        settings["clientSecret"] = app.client_secret
+    return Rendered(json.dumps(settings, indent=2) + "\n", contains_secret=secret_written)
+
+
 RENDERERS = {
     "postman": render_postman,
     "rest-client": render_rest_client,
     "dotenv": render_dotenv,
+    "smart": render_smart,
 }
 
 

@@ -6,7 +6,12 @@ changes with the policy pack, as ``preview.yml`` does, and writes each preview t
 
 - ``add-application.txt``: a new application entry in ``Pulumi.dev.yaml``;
 - ``rotation.txt``: the same stack run after a rotation period boundary has passed;
-- ``adoption.txt``: adopting a Postman client made in the portal (``tools.adopt``).
+- ``adoption.txt``: adopting a Postman client made in the portal (``tools.adopt``);
+- ``smart-scope-removal-1-clients.txt`` and ``-2-resource.txt``: Pulumi.smart.yaml's two runs
+  that remove a SMART scope (testbed.scenarios);
+- ``api-for-fhir-upgrade.txt`` and ``api-for-fhir-migration.txt``: a stack deployed with 0.1.0
+  on an Azure API for FHIR, under this release, then moved to a FHIR service; the migration
+  preview is also the one docs/api-for-fhir-migration.md shows.
 
 The tests regenerate them and compare (tests/e2e/test_recorded_previews.py), so the files
 always show what the current program does. Nothing talks to Azure: IDs come from the fake.
@@ -27,6 +32,7 @@ import yaml
 from testbed import portal
 from testbed.engine import ROOT, EngineWorkspace
 from testbed.first_party import HEALTHCARE_APIS
+from testbed.scenarios import api_for_fhir_migration, smart_scope_removal
 from testbed.stackfile import load_stack_file
 from tools import adopt
 
@@ -42,7 +48,7 @@ NEW_APPLICATION = {
 }
 
 
-def _preview(workspace: EngineWorkspace) -> str:
+def preview(workspace: EngineWorkspace, stack: str = "dev") -> str:
     result = workspace.cli(
         "preview",
         "--diff",
@@ -53,7 +59,7 @@ def _preview(workspace: EngineWorkspace) -> str:
         str(ROOT / "policy"),
         "--policy-pack-config",
         str(ROOT / "policy" / "config.json"),
-        stack="dev",
+        stack=stack,
         check=True,
         # As preview.yml writes it to the job summary (`> preview.txt 2>&1`): with --diff the
         # CLI prints the program's warnings on stderr.
@@ -151,7 +157,7 @@ def _adoption_preview(scratch: Path) -> str:
     entry = yaml.safe_load(out.getvalue())["postman"]
     workspace.write_stack_file("dev", {"applications": {"postman": entry}})
     workspace.cli("stack", "init", "dev", check=True)
-    return _preview(workspace)
+    return preview(workspace)
 
 
 def record(target: Path) -> dict[str, str]:
@@ -165,21 +171,51 @@ def record(target: Path) -> dict[str, str]:
         grown = copy.deepcopy(config)
         grown["applications"]["reporting"] = NEW_APPLICATION
         workspace.write_stack_file("dev", grown)
-        added = _preview(workspace)
+        added = preview(workspace)
 
         workspace.write_stack_file("dev", config)
         workspace.set_clock(AFTER_BOUNDARY)
-        rotated = _preview(workspace)
+        rotated = preview(workspace)
+        workspace.close()
         adopted = _adoption_preview(Path(scratch))
-    previews = {"add-application.txt": added, "rotation.txt": rotated, "adoption.txt": adopted}
+        with EngineWorkspace.create(Path(scratch) / "smart", now=DEV_NOW) as smart:
+            removal = smart_scope_removal(smart, preview)
+        with EngineWorkspace.create(Path(scratch) / "legacy", now=DEV_NOW) as legacy:
+            migration = api_for_fhir_migration(legacy, preview)
+    previews = {
+        "add-application.txt": added,
+        "rotation.txt": rotated,
+        "adoption.txt": adopted,
+        "smart-scope-removal-1-clients.txt": removal["clients"],
+        "smart-scope-removal-2-resource.txt": removal["resource"],
+        "api-for-fhir-upgrade.txt": migration["upgrade"],
+        "api-for-fhir-migration.txt": migration["move"],
+    }
     target.mkdir(parents=True, exist_ok=True)
     for name, text in previews.items():
         (target / name).write_text(text, encoding="utf-8")
     return previews
 
 
+GUIDE = ROOT / "docs" / "api-for-fhir-migration.md"
+
+
+def refresh_guide(preview: str) -> None:
+    """Put the recorded migration preview into docs/api-for-fhir-migration.md, whose one code
+    block shows it (tests/test_migration_doc.py)."""
+    text = GUIDE.read_text(encoding="utf-8")
+    block = "```\n" + preview.rstrip("\n") + "\n```"
+    GUIDE.write_text(
+        re.sub(r"^```\n.*?^```$", lambda _: block, text, flags=re.S | re.M), encoding="utf-8"
+    )
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: python -m tools.record_previews DIRECTORY")
-    for name in record(Path(sys.argv[1])):
+    recorded = record(Path(sys.argv[1]))
+    for name in recorded:
         print(f"wrote {Path(sys.argv[1]) / name}")
+    if Path(sys.argv[1]).resolve() == (ROOT / "docs" / "previews").resolve():
+        refresh_guide(recorded["api-for-fhir-migration.txt"])
+        print(f"wrote {GUIDE.relative_to(ROOT)}")

@@ -40,6 +40,22 @@ class Service:
 
 
 @dataclass(frozen=True)
+class SmartLaunch:
+    """An application's SMART launch settings (the ``smart`` entry of ``applications``)."""
+
+    resource: str
+    client_type: str  # confidential | public | backend
+    issuer: str
+    authorize_endpoint: str
+    token_endpoint: str
+    fhir_url: str
+    audience: str
+    scopes: tuple[str, ...]  # as SMART spells them
+    entra_scopes: tuple[str, ...]  # as Entra expects them in a request
+    app_roles: tuple[str, ...]  # what a backend service's token carries as `roles`
+
+
+@dataclass(frozen=True)
 class Application:
     name: str
     tenant_id: str
@@ -50,6 +66,7 @@ class Application:
     client_secret: str | None = field(repr=False)
     client_secret_expires_at: str | None
     services: tuple[Service, ...]
+    smart: SmartLaunch | None = None
 
 
 def read_source(source: str, stdin: TextIO) -> str:
@@ -126,6 +143,33 @@ def _parse_service(name: str, raw: object, app: str) -> Service:
     )
 
 
+def _strings(obj: dict[str, object], key: str, where: str) -> tuple[str, ...]:
+    value = obj.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{where} has no {key!r} list of strings in the stack output")
+    if any(CONTROL_CHARS.search(v) for v in value):
+        raise UsageError(f"{where} field {key!r} contains control characters")
+    return tuple(value)
+
+
+def _parse_smart(raw: object, app: str) -> SmartLaunch:
+    where = f"the SMART settings of application {app!r}"
+    if not isinstance(raw, dict):
+        raise UsageError(f"{where} are not an object in the stack output")
+    return SmartLaunch(
+        resource=_str_field(raw, "resource", where),
+        client_type=_str_field(raw, "clientType", where),
+        issuer=_str_field(raw, "issuer", where),
+        authorize_endpoint=_str_field(raw, "authorizeEndpoint", where),
+        token_endpoint=_str_field(raw, "tokenEndpoint", where),
+        fhir_url=_str_field(raw, "fhirUrl", where).rstrip("/"),
+        audience=_str_field(raw, "audience", where),
+        scopes=_strings(raw, "scopes", where),
+        entra_scopes=_strings(raw, "entraScopes", where),
+        app_roles=_strings(raw, "appRoles", where),
+    )
+
+
 def applications(doc: dict[str, object], hint: str) -> dict[str, object]:
     """The raw ``applications`` map; ``hint`` is the command to run when it is redacted."""
     if "applications" not in doc:
@@ -187,6 +231,7 @@ def parse_application(doc: dict[str, object], apps: dict[str, object], name: str
         client_secret=_client_secret(doc, name) if expires_at is not None else None,
         client_secret_expires_at=expires_at,
         services=tuple(_parse_service(str(k), v, name) for k, v in services_raw.items()),
+        smart=_parse_smart(raw["smart"], name) if raw.get("smart") is not None else None,
     )
 
 

@@ -16,7 +16,7 @@ import requests
 
 from tools.stack_output import REDACTED, Application, UsageError, parse_applications
 from tools.stack_output import read_document as read_output_file
-from tools.verify import guidance, net, probe, report, tokens
+from tools.verify import guidance, net, probe, report, smart, tokens
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LEAK = 0, 1, 2, 3
@@ -227,6 +227,12 @@ class Checker:
             )
         return rows
 
+    def smart(self, app: Application, credential: tokens.Credential) -> report.Row:
+        """One row for the SMART resource (tools.verify.smart)."""
+        return smart.check(
+            app, credential, session=self.session, clock=self.clock, secrets=self.secrets
+        )
+
 
 def _check_arguments(args: argparse.Namespace) -> None:
     if not args.stack and not args.stack_output:
@@ -300,6 +306,8 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, clock: Clock) -
                 notes.append(guidance.no_secret_note(app, app_hints))
                 continue
             rows += checker.check(app, credential)
+            if app.smart is not None:
+                rows.append(checker.smart(app, credential))
             if app_hints is not None and app_hints.public_client:
                 notes.append(guidance.public_client_note(app, app_hints))
 
