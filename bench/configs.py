@@ -6,7 +6,7 @@ through the ``dicom`` and ``fhir`` service keys), data roles on FHIR and DICOM, 
 branch federated credential. No extra owners (the deployer owns each app). Two services.
 
 The values are kept short on purpose: the engine hands the whole stack config to the program
-in one environment variable, which Linux caps at 128 KiB (README, "Troubleshooting"). At about
+in one environment variable, which Linux caps at 128 KiB (docs/troubleshooting.md). At about
 620 bytes per application, 200 applications fit (123 KB); with a description and longer URIs
 (700 bytes each) they did not, and the engine benchmark's N=200 failed to start.
 

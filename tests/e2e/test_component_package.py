@@ -76,7 +76,7 @@ def test_get_schema_prints_the_component_with_descriptions(workspace: EngineWork
         "secrets",
     }
     assert component["properties"]["clientSecret"]["secret"] is True
-    # The entry's own names (README, "Configuration reference"), plus the services.
+    # The entry's own names (docs/configuration.md, "`healthcare-clients:applications`"), plus the services.
     assert set(component["inputProperties"]) == {
         "displayName",
         "description",
