@@ -624,24 +624,9 @@ def pages_the_code_names() -> dict[str, list[str]]:
     return named
 
 
-# Named by the code on main, written on the branch i21-smart (7317c68) and not merged yet. Strict:
-# once the pages land the test passes, the mark fails it, and these lines go.
-AWAITED_PAGES = frozenset({"docs/smart-on-fhir.md", "docs/api-for-fhir-migration.md"})
-
-
 @pytest.mark.parametrize(
     ("page", "named_at"),
-    [
-        pytest.param(
-            page,
-            where,
-            id=page,
-            marks=[pytest.mark.xfail(strict=True, reason="i21-smart adds it")]
-            if page in AWAITED_PAGES
-            else [],
-        )
-        for page, where in sorted(pages_the_code_names().items())
-    ],
+    [pytest.param(page, where, id=page) for page, where in sorted(pages_the_code_names().items())],
 )
 def test_every_page_the_code_names_exists(page: str, named_at: list[str]) -> None:
     assert (ROOT / page).exists(), f"{page} is named at {', '.join(named_at)} and does not exist"
