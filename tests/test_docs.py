@@ -583,7 +583,9 @@ SOURCE_SUFFIXES = frozenset({".py", ".sh", ".go", ".yml", ".yaml", ".toml"})
 DOC_REFERENCE = re.compile(r"(?<![\w./-])(docs/[\w-]+\.md|docs/previews/[\w.-]+\.txt)")
 # ... and a section of one: `docs/design.md, "Rotation"`, `(README, "Compatibility")`.
 SECTION_REFERENCE = re.compile(
-    r"(?<![\w./-])(docs/[\w-]+\.md|README(?:\.md)?),?\s*\(?[\"']([^\"'\n]+)[\"']"
+    # A comma or a parenthesis between the page and the quoted heading, as in
+    # `docs/pipelines.md ("Permissions")`; `README.md").read_text(` is code, not a reference.
+    r"(?<![\w./-])(docs/[\w-]+\.md|README(?:\.md)?)(?:,\s*\(?|\s*\()[\"']([^\"'\n]+)[\"']"
 )
 # What another repository calls docs/x.md, named after that repository (`rhysd/actionlint
 # docs/checks.md`), is not a page of ours.
