@@ -17,11 +17,14 @@ client flows, the extra owners, the API permissions by name, and ``adopt`` with 
 IDs and the parts that exist (owners, platforms, API access, the admin-consent grants, the
 data role assignments), so that the first ``pulumi up`` imports them instead of creating new
 ones, and the client ID stays. Role assignments become ``roles`` when ``--stack-file`` names
-the service of their scope; the others are listed in comments. Permission names come from the APIs' own service
-principals (``--api``); a permission the tool cannot name is listed in a comment, for the
-user to name. On stderr it lists what the stack will not manage: the existing secrets and
-certificates, which keep working until they expire or are revoked, beside the stack's own
-two secret slots. It reads files only; it never calls Azure.
+the service of their scope; the others are listed in comments. Permission names come from the
+APIs' own service principals (``--api``), and for Microsoft's two Healthcare APIs (FHIR,
+DICOM) from what components/healthcare.py knows they publish, when no ``--api`` is given for
+them; an ``--api`` file still wins, with a warning where it disagrees with those facts. A
+permission the tool cannot name is listed in a comment, for the user to name. On stderr it
+lists what the stack will not manage: the existing secrets and certificates, which keep
+working until they expire or are revoked, beside the stack's own two secret slots. It reads
+files only; it never calls Azure.
 
 Exit codes: 0 written, 2 a file cannot be read or is not the JSON the az commands print.
 
@@ -108,33 +111,90 @@ def _api_key(app_id: str) -> str:
     return api.alias if api else app_id.lower()
 
 
-def _published(apis: Sequence[dict[str, Any]]) -> dict[str, dict[tuple[str, str], str]]:
-    """Per API app ID: (kind, id) -> name, from the APIs' service principals."""
-    names: dict[str, dict[tuple[str, str], str]] = {}
-    for sp in apis:
-        table = names.setdefault(str(sp["appId"]).lower(), {})
-        for scope in sp.get("oauth2PermissionScopes") or []:
-            table[("Scope", str(scope["id"]).lower())] = scope["value"]
-        for role in sp.get("appRoles") or []:
-            table[("Role", str(role["id"]).lower())] = role["value"]
-    return names
+Names = dict[tuple[str, str], str]  # (Graph's resourceAccess type, permission ID) -> its value
 
 
-def _permissions(app: dict[str, Any], apis: Sequence[dict[str, Any]], entry: Entry) -> None:
-    published = _published(apis)
+def published(sp: dict[str, Any]) -> Names:
+    """What one API's service principal publishes (``az ad sp show``)."""
+    table: Names = {}
+    for scope in sp.get("oauth2PermissionScopes") or []:
+        table[("Scope", str(scope["id"]).lower())] = scope["value"]
+    for role in sp.get("appRoles") or []:
+        table[("Role", str(role["id"]).lower())] = role["value"]
+    return table
+
+
+def known(app_id: str) -> Names:
+    """What the facts module knows an API publishes: the two Healthcare APIs, nothing else."""
+    api = healthcare.API_BY_APP_ID.get(app_id.lower())
+    return {(p.kind, p.id): p.value for p in api.permissions} if api else {}
+
+
+def name_tables(apis: Sequence[dict[str, Any]], requested: Sequence[str]) -> dict[str, Names]:
+    """Per API app ID, the names to read its permissions by: the tenant's published list where
+    an API's service principal was given (it wins), else what the facts module knows."""
+    tables = {str(sp["appId"]).lower(): published(sp) for sp in apis}
+    for api in requested:
+        if api not in tables and known(api):
+            tables[api] = known(api)
+    return tables
+
+
+def disagreements(app_id: str, table: Names) -> list[str]:
+    """How an API's published list differs from what the facts module knows of it, one line per
+    known permission it does not publish as known; permissions only the tenant has are fine."""
+    by_value = {(kind, value): pid for (kind, pid), value in table.items()}
+    found = []
+    for (kind, pid), value in sorted(known(app_id).items()):
+        word = "scope" if kind == "Scope" else "app role"
+        there = table.get((kind, pid))
+        if there == value:
+            continue
+        if there is not None:
+            found.append(f"{word} {pid} is {there!r} there, {value!r} here")
+        elif (kind, value) in by_value:
+            found.append(f"{word} {value!r} has the ID {by_value[(kind, value)]} there, {pid} here")
+        else:
+            found.append(f"it does not publish the {word} {value!r} ({pid})")
+    return found
+
+
+def _api_label(app_id: str) -> str:
+    api = healthcare.API_BY_APP_ID.get(app_id)
+    return f"{api.display_name} ({app_id})" if api else app_id
+
+
+def _unresolved_permission(kind: str, access_id: str, api: str) -> str:
+    word = "scope" if kind == "Scope" else "app role"
+    unknown = " is not one tools.adopt knows" if known(api) else ""
+    return (
+        f"{word} {access_id} of API {_api_label(api)}{unknown}: name it from `az ad sp show "
+        f"--id {api}` (pass that file with --api) and add it under apiPermissions.{_api_key(api)}"
+    )
+
+
+def _permissions(portal: Portal, entry: Entry) -> None:
+    app = portal.app
+    requirements = app.get("requiredResourceAccess") or []
+    requested = [str(r["resourceAppId"]).lower() for r in requirements]
+    names = name_tables(portal.apis, requested)
+    for sp in portal.apis:
+        app_id = str(sp["appId"]).lower()
+        differ = disagreements(app_id, names[app_id])
+        if differ:
+            entry.warnings.append(
+                f"the service principal of {_api_label(app_id)} disagrees with what tools.adopt "
+                f"knows of it (components/healthcare.py): {'; '.join(differ)}. The entry "
+                "follows the tenant's list; the facts may be out of date."
+            )
     permissions: dict[str, Any] = {}
-    for requirement in app.get("requiredResourceAccess") or []:
-        api = str(requirement["resourceAppId"]).lower()
+    for requirement, api in zip(requirements, requested, strict=True):
         scopes, roles = [], []
         for access in requirement.get("resourceAccess") or []:
             kind, access_id = access["type"], str(access["id"]).lower()
-            name = published.get(api, {}).get((kind, access_id))
+            name = names.get(api, {}).get((kind, access_id))
             if name is None:
-                word = "scope" if kind == "Scope" else "app role"
-                entry.unresolved.append(
-                    f"{word} {access_id} of API {api}: name it from `az ad sp show --id {api}` "
-                    f"(pass that file with --api) and add it under apiPermissions.{_api_key(api)}"
-                )
+                entry.unresolved.append(_unresolved_permission(kind, access_id, api))
             elif kind == "Scope":
                 scopes.append(name)
             else:
@@ -333,7 +393,7 @@ def build_entry(
     if uris:
         config["redirectUris"] = uris
     _owners(portal, deployer, entry)
-    _permissions(app, portal.apis, entry)
+    _permissions(portal, entry)
     grants = _grants(portal.grants, portal.apis, entry)
     _consent(config, grants, entry)
     roles = _role_assignments(portal.role_assignments, services, entry)

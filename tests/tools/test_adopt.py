@@ -85,8 +85,8 @@ def test_permissions_of_an_api_without_its_service_principal_are_named_for_the_u
     _, config = entry(out)
     assert "microsoft-graph" not in config["apiPermissions"]
     assert (
-        "# unresolved scope e1fe6dd8-ba31-4d61-89e7-88639da4683d of API "
-        "00000003-0000-0000-c000-000000000000: name it from `az ad sp show --id "
+        "# unresolved scope e1fe6dd8-ba31-4d61-89e7-88639da4683d of API Microsoft Graph "
+        "(00000003-0000-0000-c000-000000000000): name it from `az ad sp show --id "
         "00000003-0000-0000-c000-000000000000` (pass that file with --api) and add it under "
         "apiPermissions.microsoft-graph" in out
     )
