@@ -87,8 +87,8 @@ def test_permissions_of_an_api_without_its_service_principal_are_named_for_the_u
     assert (
         "# unresolved scope e1fe6dd8-ba31-4d61-89e7-88639da4683d of API Microsoft Graph "
         "(00000003-0000-0000-c000-000000000000): name it from `az ad sp show --id "
-        "00000003-0000-0000-c000-000000000000` (pass that file with --api) and add it under "
-        "apiPermissions.microsoft-graph" in out
+        "00000003-0000-0000-c000-000000000000` (pass that file with --api, or run with "
+        "--from-tenant) and add it under apiPermissions.microsoft-graph" in out
     )
     assert "# unresolved app role 9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30" in out
 
