@@ -274,6 +274,13 @@ def _consent(config: dict[str, Any], grants: dict[str, str], entry: Entry) -> No
         key for key, spec in permissions.items() if not isinstance(spec, dict) or spec["scopes"]
     )
     with_roles = sorted(key for key, spec in permissions.items() if isinstance(spec, dict))
+    for key in sorted(set(grants) - set(permissions)):
+        # Consent to an API the registration no longer asks permissions of: the entry cannot
+        # adopt it (adopt.grants names apiPermissions keys), and the stack would not keep it.
+        entry.left_alone.append(
+            f"admin consent grant {grants.pop(key)} to {key}, an API the application asks no "
+            "permissions of"
+        )
     if not grants:
         return
     missing = [key for key in delegated if key not in grants]

@@ -3,6 +3,7 @@ grant and role assignment JSON of two portal registrations (tests/tools/adopt/),
 from Microsoft Graph's documented application and servicePrincipal resources."""
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -190,3 +191,27 @@ def test_inputs_it_cannot_use_exit_2_with_one_line(argv: list[str], message: str
     code, out, err = run(*argv)
     assert (code, out) == (2, "")
     assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_a_grant_to_an_api_it_no_longer_asks_of_is_left_alone(tmp_path: Path) -> None:
+    # Consent given, the permission since removed from the registration: adopting the grant
+    # would write an entry the program refuses (adopt.grants names apiPermissions keys).
+    app = json.loads((HERE / "backend-app.json").read_text())
+    app["requiredResourceAccess"] = []
+    (tmp_path / "app.json").write_text(json.dumps(app), encoding="utf-8")
+    code, out, err = run(
+        str(tmp_path / "app.json"),
+        *("--service-principal", str(HERE / "backend-sp.json")),
+        *("--grants", str(HERE / "backend-grants.json")),
+        *APIS,
+    )
+    assert code == 0, err
+    _, config = entry(out)
+    assert "adminConsent" not in config and "grants" not in config["adopt"]
+    assert "admin consent grant QkFDS0VORC1HUkFOVC1GSElSLUFMTA to azure-healthcare-apis" in err
+    services = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"][
+        "healthcare-clients:services"
+    ]
+    load_settings(
+        {"services": services, "applications": {"backend": config}}, now=adopt_now(), base_dir=ROOT
+    )

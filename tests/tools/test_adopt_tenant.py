@@ -191,6 +191,32 @@ def test_an_application_without_a_service_principal_reads_no_grants(az: FakeAz) 
     )
 
 
+def test_grants_to_an_api_it_does_not_request_are_resolved_by_object_id(
+    az: FakeAz, tmp_path: Path
+) -> None:
+    app = json.loads((HERE / "backend-app.json").read_text())
+    app["requiredResourceAccess"] = []  # consent given, the request since removed
+    (tmp_path / "app.json").write_text(json.dumps(app), encoding="utf-8")
+    fhir_sp = json.loads((HERE / "fhir-api.json").read_text())["id"]
+    az.answer(f"ad app show --id {BACKEND} -o json", tmp_path / "app.json")
+    az.answer(f"ad sp show --id {BACKEND} -o json", HERE / "backend-sp.json")
+    az.answer(f"ad app owner list --id {BACKEND} -o json", HERE / "empty.json")
+    az.answer(f"ad app permission list-grants --id {BACKEND} -o json", HERE / "backend-grants.json")
+    az.answer(f"role assignment list --assignee {BACKEND_SP} --all -o json", HERE / "empty.json")
+    az.answer(f"ad sp show --id {fhir_sp} -o json", HERE / "fhir-api.json")
+    code, out, err = run("--from-tenant", BACKEND)
+    assert code == 0, err
+    assert az.calls()[-1] == f"ad sp show --id {fhir_sp} -o json"
+    assert "unresolved" not in out
+    # Resolved, so named: left alone, as the entry cannot adopt a grant it asks nothing of.
+    config = yaml.safe_load(out)["healthcare-apis-backend-reader"]
+    assert "grants" not in config["adopt"] and "adminConsent" not in config
+    assert (
+        "admin consent grant QkFDS0VORC1HUkFOVC1GSElSLUFMTA to azure-healthcare-apis, an API "
+        "the application asks no permissions of" in err
+    )
+
+
 def test_signed_out_az_stops_at_the_first_command_with_its_message(az: FakeAz) -> None:
     az.answer(f"ad app show --id {POSTMAN} -o json", exit=1, stderr=SIGNED_OUT)
     code, out, err = run("--from-tenant", POSTMAN)
