@@ -239,10 +239,12 @@ def _credentials(app: dict[str, Any], entry: Entry) -> None:
         )
 
 
-def _grants(portal: Portal, entry: Entry) -> dict[str, str]:
-    """Tenant-wide (admin) consent grants by API key; per-user grants are left alone."""
+def _grants(portal: Portal, entry: Entry) -> tuple[dict[str, str], int]:
+    """Tenant-wide (admin) consent grants by API key, and how many name a service principal
+    not given (their API is unknown); per-user grants are left alone."""
     api_of_sp = {str(sp["id"]).lower(): str(sp["appId"]).lower() for sp in portal.apis}
     found: dict[str, str] = {}
+    unmatched = 0
     for grant in portal.grants:
         resource = str(grant.get("resourceId", "")).lower()
         api = api_of_sp.get(resource)
@@ -260,12 +262,13 @@ def _grants(portal: Portal, entry: Entry) -> dict[str, str]:
             entry.unresolved.append(
                 f"admin consent grant {grant.get('id')} to the service principal {resource}: " + how
             )
+            unmatched += 1
         else:
             found[_api_key(api)] = str(grant["id"])
-    return found
+    return found, unmatched
 
 
-def _consent(config: dict[str, Any], grants: dict[str, str], entry: Entry) -> None:
+def _consent(config: dict[str, Any], grants: dict[str, str], unmatched: int, entry: Entry) -> None:
     """adminConsent is one switch for all of an app's APIs: turn it on only where the portal
     application already holds tenant-wide consent for every API it asks scopes of, and asks no
     application permissions (their consents cannot be adopted): never widen consent silently."""
@@ -287,7 +290,13 @@ def _consent(config: dict[str, Any], grants: dict[str, str], entry: Entry) -> No
     if missing or with_roles:
         grants.clear()
         reasons = []
-        if missing:
+        if missing and unmatched:
+            reasons.append(
+                f"tools.adopt cannot tell whether the portal application has tenant-wide "
+                f"consent for {', '.join(missing)}: {unmatched} admin consent grant(s) name a "
+                "service principal it was not given (listed as unresolved)"
+            )
+        elif missing:
             reasons.append(
                 f"the portal application has no tenant-wide consent for {', '.join(missing)}"
             )
@@ -426,8 +435,8 @@ def build_entry(
         config["redirectUris"] = uris
     _owners(portal, deployer, entry)
     _permissions(portal, entry)
-    grants = _grants(portal, entry)
-    _consent(config, grants, entry)
+    grants, unmatched = _grants(portal, entry)
+    _consent(config, grants, unmatched, entry)
     roles = _role_assignments(portal.role_assignments, services, entry)
     if not app.get("passwordCredentials"):
         # The portal app had no secret; the stack would otherwise add its two slots.

@@ -16,6 +16,7 @@ from tools import adopt
 
 FHIR_API = "4f6778d8-5aef-43dc-a1ff-b073724b9495"
 DICOM_API = "75e725bf-66ce-4cea-9b9a-5c4caae57f33"
+GRAPH_SP = "5d3a0c43-6b1a-4c55-a4d3-90f0b3c7a003"  # in graph-api.json
 OTHER_API = "0e1d2c3b-4a59-4687-a9b8-c7d6e5f4a3b2"  # an API of the tenant's own
 # The tutorial's DICOM user_impersonation: the fake's ID; Microsoft publishes none.
 DICOM_USER_IMPERSONATION = "71ad5329-c196-5c4f-a3b3-f39e70926342"
@@ -221,3 +222,45 @@ def test_disagreements_are_exactly_the_known_permissions_the_tenant_lists_otherw
     for pid in perturbed:
         assert sum(pid in line for line in found) == 1, (pid, found)
     assert adopt.disagreements(api, {**others, **KNOWN[api]}) == []
+
+
+def test_consent_to_an_api_named_from_the_facts_needs_its_file_and_says_so(
+    tmp_path: Path,
+) -> None:
+    # FHIR is named without its file, but its grant names the tenant's FHIR service principal
+    # by object ID: without that file, adopt cannot tell whether FHIR has admin consent.
+    app = json.loads((HERE / "backend-app.json").read_text())
+    app["requiredResourceAccess"].append(
+        {
+            "resourceAppId": "00000003-0000-0000-c000-000000000000",
+            "resourceAccess": [{"id": "e1fe6dd8-ba31-4d61-89e7-88639da4683d", "type": "Scope"}],
+        }
+    )
+    grants = json.loads((HERE / "backend-grants.json").read_text())
+    grants.append({**grants[0], "id": "R1JBUEgtQUxM", "resourceId": GRAPH_SP, "scope": "User.Read"})
+    argv = [
+        sp_file(tmp_path, "app.json", app),
+        *("--service-principal", str(HERE / "backend-sp.json")),
+        *("--grants", sp_file(tmp_path, "grants.json", grants)),
+        *("--api", str(HERE / "graph-api.json")),
+    ]
+    code, out, err = run(*argv)
+    assert code == 0, err
+    config = entry(out)[1]
+    assert config["apiPermissions"]["azure-healthcare-apis"] == ["user_impersonation"]
+    assert "adminConsent" not in config and "grants" not in config["adopt"]
+    assert (
+        "tools.adopt cannot tell whether the portal application has tenant-wide consent for "
+        "azure-healthcare-apis: 1 admin consent grant(s) name a service principal it was not "
+        "given (listed as unresolved)" in err
+    )
+    assert "# unresolved admin consent grant QkFDS0VORC1HUkFOVC1GSElSLUFMTA" in out
+
+    code, out, err = run(*argv, "--api", str(HERE / "fhir-api.json"))  # with it: adopted
+    assert code == 0, err
+    config = entry(out)[1]
+    assert config["adminConsent"] is True
+    assert config["adopt"]["grants"] == {
+        "azure-healthcare-apis": "QkFDS0VORC1HUkFOVC1GSElSLUFMTA",
+        "microsoft-graph": "R1JBUEgtQUxM",
+    }
