@@ -1,8 +1,12 @@
 """Facts about Azure Health Data Services that the program needs, in one place.
 
 Sources: Microsoft Learn's Azure Health Data Services and Azure RBAC pages listed in
-docs/design.md, "Sources". Scope and app-role IDs are deliberately absent: they are read from
-the API's service principal in the tenant.
+docs/design.md, "Sources". The program never takes a scope or app-role ID from here: it reads
+them from the API's service principal in the tenant. The two Healthcare APIs' permission IDs
+below serve one reader, ``tools.adopt``, to name what a portal registration already requests
+when the tenant's list is not at hand; the adoption check then compares the IDs the tenant
+gives those names with the registration's (components/adoption.py), so a wrong entry here
+stops a preview and never changes a registration.
 """
 
 import re
@@ -26,6 +30,44 @@ def is_guid(value: str) -> bool:
     return GUID_RE.fullmatch(value) is not None
 
 
+# Graph's resourceAccess type: "Scope" for a delegated permission, "Role" for an app role.
+PermissionKind = Literal["Scope", "Role"]
+
+
+@dataclass(frozen=True)
+class PublishedPermission:
+    """A permission a first-party API's service principal publishes: kind, ID and value."""
+
+    kind: PermissionKind
+    id: str
+    value: str
+
+
+# Microsoft Learn publishes none of these IDs (docs/design.md, "Sources"). The first four are
+# in the FHIR API's manifest as Microsoft's SMART on FHIR samples copy it
+# (Azure-Samples/azure-health-data-and-ai-samples, smartonfhir); the rest are the first-party
+# service principal as a tenant lists it (maciejporebski/azure-ad-first-party-apps-permissions,
+# "Azure Healthcare APIs"). testbed/first_party.py keeps the fake tenant's own copy.
+_HEALTHCARE_APIS_PERMISSIONS = (
+    PublishedPermission("Scope", "db75143a-8f20-4238-9450-8b73ef4992f4", "user_impersonation"),
+    PublishedPermission("Scope", "a86144c7-3e19-4b56-9675-15803eb1e617", "fhirUser"),
+    PublishedPermission("Scope", "fa5f9b76-5f20-4466-8b3d-6718de9744e2", "launch"),
+    PublishedPermission("Scope", "f6c8eb20-e799-4de7-a7ce-74ca0c7270e1", "launch.patient"),
+    PublishedPermission("Scope", "0ea38e69-761b-46c7-ac06-9cd17d518949", "openid"),
+    PublishedPermission("Scope", "7f08bce5-b21b-4518-b783-c69c9c0cd658", "offline_access"),
+    PublishedPermission("Scope", "8f4fe9ac-b7f2-43ca-a0ef-070f4a8ae5dc", "online_access"),
+    PublishedPermission("Scope", "c71e9482-f052-461b-80e1-7cfeba7b2b12", "patient.all.read"),
+    PublishedPermission("Scope", "5a03b38d-4081-4265-9558-aab5f2a18b8b", "user.all.read"),
+    PublishedPermission("Role", "bea2566c-7172-42d0-a06a-0e2e2b58f084", "system.all.all"),
+    PublishedPermission("Role", "a44c4c64-cdb5-48fc-adbd-070df4852b2c", "system.all.read"),
+)
+# The same listing, "Azure API for DICOM"; Microsoft Learn's DICOM registration page names the
+# scope. The older tutorial's DICOM user_impersonation has no published ID, so it is absent.
+_DICOM_API_PERMISSIONS = (
+    PublishedPermission("Scope", "e69ab058-b8ae-4c0f-b687-5d97888ddccb", "Dicom.ReadWrite"),
+)
+
+
 @dataclass(frozen=True)
 class WellKnownApi:
     """A first-party API whose service principal client apps request permissions on."""
@@ -35,6 +77,8 @@ class WellKnownApi:
     display_name: str
     # What to tell a user whose tenant has no service principal for this API.
     missing_hint: str
+    # What its service principal is known to publish (see above); empty when not kept here.
+    permissions: tuple[PublishedPermission, ...] = ()
 
 
 WELL_KNOWN_APIS: dict[str, WellKnownApi] = {
@@ -47,6 +91,7 @@ WELL_KNOWN_APIS: dict[str, WellKnownApi] = {
             "It is created when a FHIR service or Azure API for FHIR is deployed in the "
             "tenant; for a client in another tenant, import it with "
             "`az ad sp create --id 4f6778d8-5aef-43dc-a1ff-b073724b9495`.",
+            _HEALTHCARE_APIS_PERMISSIONS,
         ),
         WellKnownApi(
             "azure-api-for-dicom",
@@ -57,6 +102,7 @@ WELL_KNOWN_APIS: dict[str, WellKnownApi] = {
             "'Azure API for DICOM' search is empty). Fix: deploy the DICOM service in this "
             "tenant first, or create the service principal with "
             "`az ad sp create --id 75e725bf-66ce-4cea-9b9a-5c4caae57f33`, then rerun.",
+            _DICOM_API_PERMISSIONS,
         ),
         WellKnownApi(
             "microsoft-graph",

@@ -1,8 +1,11 @@
 """The first-party APIs' service principals, as a tenant shows them.
 
 Scope and app-role names and IDs: the FHIR API's manifest as Microsoft's samples copy it, the
-DICOM API's scopes, Microsoft Graph's documented permission IDs (docs/design.md, "Sources"). The program never hard-codes these IDs: it reads them from the tenant,
-which is why the fake publishes them.
+DICOM API's scopes, Microsoft Graph's documented permission IDs (docs/design.md, "Sources").
+The program reads these IDs from the tenant, which is why the fake publishes them. Only
+tools.adopt names the two Healthcare APIs' permissions without the tenant, from its own copy
+in components/healthcare.py; this one is the fake's and imports nothing of the program's, so
+that a test comparing the two (tests/components/test_healthcare.py) compares two readings.
 """
 
 import uuid

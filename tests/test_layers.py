@@ -36,6 +36,7 @@ STANDALONE = {
     "package/__main__.py": {"components"},  # the component package's provider
     "bench/probe/sitecustomize.py": set(),  # loaded by path into the engine's Python
     "tests/e2e/fixtures/privileged_program.py": set(),  # a Pulumi program of its own
+    "tests/tools/fakes/adopt_az.py": set(),  # the fake `az` of test_adopt_tenant.py, a program
 }
 NOT_PROJECT = {".venv", "venv", "node_modules", ".git", ".engine"}
 

@@ -1,5 +1,11 @@
 """Turn an application registered in the portal into this stack's config, to adopt it.
 
+    .venv/bin/python -m tools.adopt --from-tenant <clientId> --stack-file Pulumi.dev.yaml \\
+        --deployer <deployerObjectId> > postman.yaml
+
+reads everything below through the Azure CLI the user is signed in with (tools/adopt_tenant.py,
+read-only commands); or, from files the same commands wrote:
+
     az ad app show --id <clientId> > app.json
     az ad sp show --id <clientId> > sp.json
     az ad app owner list --id <clientId> > owners.json                  # optional
@@ -17,13 +23,18 @@ client flows, the extra owners, the API permissions by name, and ``adopt`` with 
 IDs and the parts that exist (owners, platforms, API access, the admin-consent grants, the
 data role assignments), so that the first ``pulumi up`` imports them instead of creating new
 ones, and the client ID stays. Role assignments become ``roles`` when ``--stack-file`` names
-the service of their scope; the others are listed in comments. Permission names come from the APIs' own service
-principals (``--api``); a permission the tool cannot name is listed in a comment, for the
-user to name. On stderr it lists what the stack will not manage: the existing secrets and
-certificates, which keep working until they expire or are revoked, beside the stack's own
-two secret slots. It reads files only; it never calls Azure.
+the service of their scope; the others are listed in comments. Permission names come from the
+APIs' own service principals (``--api``), and for Microsoft's two Healthcare APIs (FHIR,
+DICOM) from what components/healthcare.py knows they publish, when no ``--api`` is given for
+them; an ``--api`` file still wins, with a warning where it disagrees with those facts. A
+permission the tool cannot name is listed in a comment, for the user to name. On stderr it
+lists what the stack will not manage: the existing secrets and certificates, which keep
+working until they expire or are revoked, beside the stack's own two secret slots. Given
+files, it never calls Azure; it never prints a secret, nor what `az` printed.
 
-Exit codes: 0 written, 2 a file cannot be read or is not the JSON the az commands print.
+Exit codes: 0 written, 2 a file cannot be read or is not the JSON the az commands print (or
+the arguments do not go together), 3 `az` is missing or one of its commands failed (signed
+out, not allowed, not found).
 
 Longer than 400 lines: reading each az payload, naming what it holds and writing the entry are
 one translation from Graph's shapes to this stack's; the parts share its small data types.
@@ -108,33 +119,98 @@ def _api_key(app_id: str) -> str:
     return api.alias if api else app_id.lower()
 
 
-def _published(apis: Sequence[dict[str, Any]]) -> dict[str, dict[tuple[str, str], str]]:
-    """Per API app ID: (kind, id) -> name, from the APIs' service principals."""
-    names: dict[str, dict[tuple[str, str], str]] = {}
-    for sp in apis:
-        table = names.setdefault(str(sp["appId"]).lower(), {})
-        for scope in sp.get("oauth2PermissionScopes") or []:
-            table[("Scope", str(scope["id"]).lower())] = scope["value"]
-        for role in sp.get("appRoles") or []:
-            table[("Role", str(role["id"]).lower())] = role["value"]
-    return names
+Names = dict[tuple[str, str], str]  # (Graph's resourceAccess type, permission ID) -> its value
 
 
-def _permissions(app: dict[str, Any], apis: Sequence[dict[str, Any]], entry: Entry) -> None:
-    published = _published(apis)
+def published(sp: dict[str, Any]) -> Names:
+    """What one API's service principal publishes (``az ad sp show``)."""
+    table: Names = {}
+    for scope in sp.get("oauth2PermissionScopes") or []:
+        table[("Scope", str(scope["id"]).lower())] = scope["value"]
+    for role in sp.get("appRoles") or []:
+        table[("Role", str(role["id"]).lower())] = role["value"]
+    return table
+
+
+def known(app_id: str) -> Names:
+    """What the facts module knows an API publishes: the two Healthcare APIs, nothing else."""
+    api = healthcare.API_BY_APP_ID.get(app_id.lower())
+    return {(p.kind, p.id): p.value for p in api.permissions} if api else {}
+
+
+def name_tables(apis: Sequence[dict[str, Any]], requested: Sequence[str]) -> dict[str, Names]:
+    """Per API app ID, the names to read its permissions by: the tenant's published list where
+    an API's service principal was given (it wins), else what the facts module knows."""
+    tables = {str(sp["appId"]).lower(): published(sp) for sp in apis}
+    for api in requested:
+        if api not in tables and known(api):
+            tables[api] = known(api)
+    return tables
+
+
+def disagreements(app_id: str, table: Names) -> list[str]:
+    """How an API's published list differs from what the facts module knows of it, one line per
+    known permission it does not publish as known; permissions only the tenant has are fine."""
+    by_value = {(kind, value): pid for (kind, pid), value in table.items()}
+    found = []
+    for (kind, pid), value in sorted(known(app_id).items()):
+        word = "scope" if kind == "Scope" else "app role"
+        there = table.get((kind, pid))
+        if there == value:
+            continue
+        if there is not None:
+            found.append(f"{word} {pid} is {there!r} there, {value!r} here")
+        elif (kind, value) in by_value:
+            found.append(f"{word} {value!r} has the ID {by_value[(kind, value)]} there, {pid} here")
+        else:
+            found.append(f"it does not publish the {word} {value!r} ({pid})")
+    return found
+
+
+def _api_label(app_id: str) -> str:
+    api = healthcare.API_BY_APP_ID.get(app_id)
+    return f"{api.display_name} ({app_id})" if api else app_id
+
+
+def _unresolved_permission(portal: Portal, kind: str, access_id: str, api: str) -> str:
+    word = "scope" if kind == "Scope" else "app role"
+    where = f"apiPermissions.{_api_key(api)}"
+    if portal.from_tenant:
+        return (
+            f"{word} {access_id} of API {_api_label(api)}: the tenant's service principal of "
+            f"that API does not publish it (`az ad sp show --id {api}`); name it under "
+            f"{where}, or leave it out"
+        )
+    unknown = " is not one tools.adopt knows" if known(api) else ""
+    return (
+        f"{word} {access_id} of API {_api_label(api)}{unknown}: name it from `az ad sp show "
+        f"--id {api}` (pass that file with --api, or run with --from-tenant) and add it under "
+        f"{where}"
+    )
+
+
+def _permissions(portal: Portal, entry: Entry) -> None:
+    app = portal.app
+    requirements = app.get("requiredResourceAccess") or []
+    requested = [str(r["resourceAppId"]).lower() for r in requirements]
+    names = name_tables(portal.apis, requested)
+    for sp in portal.apis:
+        app_id = str(sp["appId"]).lower()
+        differ = disagreements(app_id, names[app_id])
+        if differ:
+            entry.warnings.append(
+                f"the service principal of {_api_label(app_id)} disagrees with what tools.adopt "
+                f"knows of it (components/healthcare.py): {'; '.join(differ)}. The entry "
+                "follows the tenant's list; the facts may be out of date."
+            )
     permissions: dict[str, Any] = {}
-    for requirement in app.get("requiredResourceAccess") or []:
-        api = str(requirement["resourceAppId"]).lower()
+    for requirement, api in zip(requirements, requested, strict=True):
         scopes, roles = [], []
         for access in requirement.get("resourceAccess") or []:
             kind, access_id = access["type"], str(access["id"]).lower()
-            name = published.get(api, {}).get((kind, access_id))
+            name = names.get(api, {}).get((kind, access_id))
             if name is None:
-                word = "scope" if kind == "Scope" else "app role"
-                entry.unresolved.append(
-                    f"{word} {access_id} of API {api}: name it from `az ad sp show --id {api}` "
-                    f"(pass that file with --api) and add it under apiPermissions.{_api_key(api)}"
-                )
+                entry.unresolved.append(_unresolved_permission(portal, kind, access_id, api))
             elif kind == "Scope":
                 scopes.append(name)
             else:
@@ -163,13 +239,13 @@ def _credentials(app: dict[str, Any], entry: Entry) -> None:
         )
 
 
-def _grants(
-    grants: Sequence[dict[str, Any]], apis: Sequence[dict[str, Any]], entry: Entry
-) -> dict[str, str]:
-    """Tenant-wide (admin) consent grants by API key; per-user grants are left alone."""
-    api_of_sp = {str(sp["id"]).lower(): str(sp["appId"]).lower() for sp in apis}
+def _grants(portal: Portal, entry: Entry) -> tuple[dict[str, str], int]:
+    """Tenant-wide (admin) consent grants by API key, and how many name a service principal
+    not given (their API is unknown); per-user grants are left alone."""
+    api_of_sp = {str(sp["id"]).lower(): str(sp["appId"]).lower() for sp in portal.apis}
     found: dict[str, str] = {}
-    for grant in grants:
+    unmatched = 0
+    for grant in portal.grants:
         resource = str(grant.get("resourceId", "")).lower()
         api = api_of_sp.get(resource)
         if grant.get("consentType") != "AllPrincipals":
@@ -177,16 +253,22 @@ def _grants(
                 f"a user's own consent (grant {grant.get('id')}) to {api or resource}"
             )
         elif api is None:
-            entry.unresolved.append(
-                f"admin consent grant {grant.get('id')} to the service principal {resource}: "
-                "pass that API's `az ad sp show` with --api to adopt it"
+            how = (
+                "the tenant does not show that service principal; left to the portal"
+                if portal.from_tenant
+                else "pass that API's `az ad sp show` with --api (or run with --from-tenant) to "
+                "adopt it"
             )
+            entry.unresolved.append(
+                f"admin consent grant {grant.get('id')} to the service principal {resource}: " + how
+            )
+            unmatched += 1
         else:
             found[_api_key(api)] = str(grant["id"])
-    return found
+    return found, unmatched
 
 
-def _consent(config: dict[str, Any], grants: dict[str, str], entry: Entry) -> None:
+def _consent(config: dict[str, Any], grants: dict[str, str], unmatched: int, entry: Entry) -> None:
     """adminConsent is one switch for all of an app's APIs: turn it on only where the portal
     application already holds tenant-wide consent for every API it asks scopes of, and asks no
     application permissions (their consents cannot be adopted): never widen consent silently."""
@@ -195,13 +277,26 @@ def _consent(config: dict[str, Any], grants: dict[str, str], entry: Entry) -> No
         key for key, spec in permissions.items() if not isinstance(spec, dict) or spec["scopes"]
     )
     with_roles = sorted(key for key, spec in permissions.items() if isinstance(spec, dict))
+    for key in sorted(set(grants) - set(permissions)):
+        # Consent to an API the registration no longer asks permissions of: the entry cannot
+        # adopt it (adopt.grants names apiPermissions keys), and the stack would not keep it.
+        entry.left_alone.append(
+            f"admin consent grant {grants.pop(key)} to {key}, an API the application asks no "
+            "permissions of"
+        )
     if not grants:
         return
     missing = [key for key in delegated if key not in grants]
     if missing or with_roles:
         grants.clear()
         reasons = []
-        if missing:
+        if missing and unmatched:
+            reasons.append(
+                f"tools.adopt cannot tell whether the portal application has tenant-wide "
+                f"consent for {', '.join(missing)}: {unmatched} admin consent grant(s) name a "
+                "service principal it was not given (listed as unresolved)"
+            )
+        elif missing:
             reasons.append(
                 f"the portal application has no tenant-wide consent for {', '.join(missing)}"
             )
@@ -275,6 +370,9 @@ class Portal:
     apis: Sequence[dict[str, Any]] = ()
     grants: Sequence[dict[str, Any]] = ()
     role_assignments: Sequence[dict[str, Any]] = ()
+    # Read through `az` (--from-tenant): the service principals of every API it asks
+    # permissions of, or holds grants of, were asked for.
+    from_tenant: bool = False
 
 
 def _application(document: Any) -> dict[str, Any]:
@@ -306,7 +404,10 @@ def _service_principal(portal: Portal, entry: Entry) -> str | None:
     app = portal.app
     if portal.service_principal is None:
         entry.warnings.append(
-            "no --service-principal: the first `pulumi up` creates one, which fails if the "
+            "the application has no service principal in the tenant (`az ad sp show --id "
+            f"{app['appId']}` exits 3): the first `pulumi up` creates one"
+            if portal.from_tenant
+            else "no --service-principal: the first `pulumi up` creates one, which fails if the "
             f"application has one already; pass `az ad sp show --id {app['appId']}`"
         )
         return None
@@ -333,9 +434,9 @@ def build_entry(
     if uris:
         config["redirectUris"] = uris
     _owners(portal, deployer, entry)
-    _permissions(app, portal.apis, entry)
-    grants = _grants(portal.grants, portal.apis, entry)
-    _consent(config, grants, entry)
+    _permissions(portal, entry)
+    grants, unmatched = _grants(portal, entry)
+    _consent(config, grants, unmatched, entry)
     roles = _role_assignments(portal.role_assignments, services, entry)
     if not app.get("passwordCredentials"):
         # The portal app had no secret; the stack would otherwise add its two slots.
@@ -373,11 +474,22 @@ def _list(document: Any, what: str) -> list[dict[str, Any]]:
     return document
 
 
+FILE_OPTIONS = ("service_principal", "owners", "api", "grants", "role_assignments")
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tools.adopt", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("application", type=Path, help="output of `az ad app show --id <id>`")
+    parser.add_argument(
+        "application", type=Path, nargs="?", help="output of `az ad app show --id <id>`"
+    )
+    parser.add_argument(
+        "--from-tenant",
+        metavar="CLIENT_ID",
+        help="read the registration, its service principal, owners, grants, role assignments "
+        "and APIs through `az` (signed in with `az login`), instead of the files",
+    )
     parser.add_argument("--service-principal", type=Path, help="`az ad sp show --id <id>`")
     parser.add_argument("--owners", type=Path, help="`az ad app owner list --id <id>`")
     parser.add_argument(
@@ -390,41 +502,84 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--stack-file", type=Path, help="Pulumi.<stack>.yaml, to name services")
     parser.add_argument("--deployer", help="object ID of the identity that runs `pulumi up`")
     parser.add_argument("--name", help="the config key (default: from the display name)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.from_tenant is None and args.application is None:
+        parser.error("give the application's file (`az ad app show --id <id>`), or --from-tenant")
+    if args.from_tenant is not None:
+        given = [f"--{o.replace('_', '-')}" for o in FILE_OPTIONS if getattr(args, o)]
+        if args.application is not None:
+            given.insert(0, "the application file")
+        if given:
+            parser.error(
+                "--from-tenant reads the registration and its parts from the tenant; leave out "
+                + ", ".join(given)
+            )
+        if not healthcare.is_guid(args.from_tenant):
+            parser.error("--from-tenant takes the application's client ID, a GUID")
+    return args
+
+
+def _from_files(args: argparse.Namespace) -> Portal:
+    app = read_json(args.application, "the application")
+    sp = (
+        read_json(args.service_principal, "the service principal")
+        if args.service_principal
+        else None
+    )
+    owners = read_json(args.owners, "the owners") if args.owners else None
+    if owners is not None and not isinstance(owners, list):
+        raise AdoptError("the owners file is not the list `az ad app owner list` prints")
+    apis = [_object(read_json(path, "the API"), "the API", ("id", "appId")) for path in args.api]
+    grants = _list(read_json(args.grants, "the grants"), "grants") if args.grants else []
+    assignments = (
+        _list(read_json(args.role_assignments, "the role assignments"), "role assignments")
+        if args.role_assignments
+        else []
+    )
+    return Portal(app, sp, owners, apis, grants, assignments)
+
+
+def _from_tenant(client_id: str) -> tuple[Portal, list[str]]:
+    """The same documents as the files, read through `az` (tools/adopt_tenant.py)."""
+    from tools import adopt_tenant
+
+    reading = adopt_tenant.read(client_id, adopt_tenant.Az.on_path())
+    apis = [_object(sp, "the API", ("id", "appId")) for sp in reading.apis]
+    portal = Portal(
+        reading.app,
+        reading.service_principal,
+        reading.owners,
+        apis,
+        reading.grants,
+        reading.role_assignments,
+        from_tenant=True,
+    )
+    return portal, reading.warnings
 
 
 def main(
     argv: Sequence[str] | None = None, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr
 ) -> int:
+    from tools.adopt_tenant import AzError
+
     args = parse_args(argv)
+    notes: list[str] = []
     try:
-        app = read_json(args.application, "the application")
-        sp = (
-            read_json(args.service_principal, "the service principal")
-            if args.service_principal
-            else None
-        )
-        owners = read_json(args.owners, "the owners") if args.owners else None
-        if owners is not None and not isinstance(owners, list):
-            raise AdoptError("the owners file is not the list `az ad app owner list` prints")
-        apis = [
-            _object(read_json(path, "the API"), "the API", ("id", "appId")) for path in args.api
-        ]
-        grants = _list(read_json(args.grants, "the grants"), "grants") if args.grants else []
-        assignments = (
-            _list(read_json(args.role_assignments, "the role assignments"), "role assignments")
-            if args.role_assignments
-            else []
-        )
-        portal = Portal(app, sp, owners, apis, grants, assignments)
+        if args.from_tenant:
+            portal, notes = _from_tenant(args.from_tenant)
+        else:
+            portal = _from_files(args)
         entry = build_entry(
             portal, deployer=args.deployer, name=args.name, services=_services(args.stack_file)
         )
     except AdoptError as error:
         print(f"error: {error}", file=stderr)
         return 2
-    stdout.write(render(entry, app))
-    for line in entry.warnings:
+    except AzError as error:
+        print(f"error: {error}", file=stderr)
+        return 3
+    stdout.write(render(entry, portal.app))
+    for line in [*notes, *entry.warnings]:
         print(f"warning: {line}", file=stderr)
     if entry.left_alone:
         print(

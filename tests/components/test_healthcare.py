@@ -248,6 +248,31 @@ def test_role_table_matches_the_facts() -> None:
     assert table == EXPECTED_ROLES
 
 
+def test_the_healthcare_apis_known_permissions_are_what_the_fake_tenant_publishes() -> None:
+    # Two copies on purpose (the fake imports nothing of the program's facts): the fake's
+    # service principals publish every permission tools.adopt names offline, under that ID,
+    # and the tutorial's DICOM user_impersonation, whose ID Microsoft never published, is in
+    # the fake (derived) and not among the facts.
+    from testbed.first_party import DICOM_API, HEALTHCARE_APIS, first_party_service_principals
+
+    published = {
+        sp["appId"]: {("Scope", s["id"], s["value"]) for s in sp["oauth2PermissionScopes"]}
+        | {("Role", r["id"], r["value"]) for r in sp["appRoles"]}
+        for sp in first_party_service_principals().values()
+    }
+    for app_id in (HEALTHCARE_APIS, DICOM_API):
+        known = healthcare.API_BY_APP_ID[app_id].permissions
+        assert known, app_id
+        assert {(p.kind, p.id, p.value) for p in known} <= published[app_id]
+        assert all(GUID.match(p.id) for p in known)  # lowercase, as Graph prints them
+        assert len({(p.kind, p.value) for p in known}) == len(known)  # one ID per name
+    assert healthcare.API_BY_APP_ID[HEALTHCARE_APIS].permissions[0].value == "user_impersonation"
+    assert "user_impersonation" not in {
+        p.value for p in healthcare.API_BY_APP_ID[DICOM_API].permissions
+    }
+    assert healthcare.WELL_KNOWN_APIS["microsoft-graph"].permissions == ()  # --api names it
+
+
 @pytest.mark.parametrize(
     ("spelled", "canonical"),
     [

@@ -3,6 +3,7 @@ grant and role assignment JSON of two portal registrations (tests/tools/adopt/),
 from Microsoft Graph's documented application and servicePrincipal resources."""
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -85,10 +86,10 @@ def test_permissions_of_an_api_without_its_service_principal_are_named_for_the_u
     _, config = entry(out)
     assert "microsoft-graph" not in config["apiPermissions"]
     assert (
-        "# unresolved scope e1fe6dd8-ba31-4d61-89e7-88639da4683d of API "
-        "00000003-0000-0000-c000-000000000000: name it from `az ad sp show --id "
-        "00000003-0000-0000-c000-000000000000` (pass that file with --api) and add it under "
-        "apiPermissions.microsoft-graph" in out
+        "# unresolved scope e1fe6dd8-ba31-4d61-89e7-88639da4683d of API Microsoft Graph "
+        "(00000003-0000-0000-c000-000000000000): name it from `az ad sp show --id "
+        "00000003-0000-0000-c000-000000000000` (pass that file with --api, or run with "
+        "--from-tenant) and add it under apiPermissions.microsoft-graph" in out
     )
     assert "# unresolved app role 9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30" in out
 
@@ -190,3 +191,27 @@ def test_inputs_it_cannot_use_exit_2_with_one_line(argv: list[str], message: str
     code, out, err = run(*argv)
     assert (code, out) == (2, "")
     assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_a_grant_to_an_api_it_no_longer_asks_of_is_left_alone(tmp_path: Path) -> None:
+    # Consent given, the permission since removed from the registration: adopting the grant
+    # would write an entry the program refuses (adopt.grants names apiPermissions keys).
+    app = json.loads((HERE / "backend-app.json").read_text())
+    app["requiredResourceAccess"] = []
+    (tmp_path / "app.json").write_text(json.dumps(app), encoding="utf-8")
+    code, out, err = run(
+        str(tmp_path / "app.json"),
+        *("--service-principal", str(HERE / "backend-sp.json")),
+        *("--grants", str(HERE / "backend-grants.json")),
+        *APIS,
+    )
+    assert code == 0, err
+    _, config = entry(out)
+    assert "adminConsent" not in config and "grants" not in config["adopt"]
+    assert "admin consent grant QkFDS0VORC1HUkFOVC1GSElSLUFMTA to azure-healthcare-apis" in err
+    services = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"][
+        "healthcare-clients:services"
+    ]
+    load_settings(
+        {"services": services, "applications": {"backend": config}}, now=adopt_now(), base_dir=ROOT
+    )
