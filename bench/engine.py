@@ -293,7 +293,8 @@ def render(results: dict[str, Any]) -> str:
         "<!-- engine benchmark: written by `python -m bench.engine` -->",
         "## Under the real engine",
         "",
-        f"Engine {results['engine']}; providers are the fake tenant's plugins. "
+        f"Engine {results['engine']}; the real azuread provider against the Graph fake, our "
+        "azure-native plugin (the plugin columns and provider calls count only the latter). "
         "Medians over fresh workspaces (runs column), one CLI run at a time, "
         "bytecode caches warm, "
         f"on {results['machine']}. CPU is split by process: program (the Python program), "
