@@ -114,11 +114,6 @@ class IdentifierUri:
     def check(self, inputs: Inputs) -> list[CheckFailure]:
         return check_application_id(inputs)
 
-    @staticmethod
-    def _split(resource_id: str) -> tuple[str, str]:
-        base, _, encoded = resource_id.rpartition("/identifierUris/")
-        return base, base64.b64decode(encoded).decode()
-
     def create(self, tenant: Tenant, name: str, inputs: Inputs) -> tuple[str, Inputs]:
         object_id, app = existing(tenant, inputs["applicationId"], "retrieving Application")
         uri = str(inputs["identifierUri"])
@@ -130,24 +125,6 @@ class IdentifierUri:
         writable(tenant, app, f"creating {resource_id}")
         graph_add_identifier_uri(tenant, app, uri)
         return resource_id, {}
-
-    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
-        base, uri = self._split(resource_id)
-        app = tenant.state["applications"].get(base.removeprefix("/applications/"))
-        if app is None or uri not in app.get("identifierUris", []):
-            return None
-        return {"applicationId": base, "identifierUri": uri}
-
-    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
-        raise ProviderError(
-            "every argument of azuread_application_identifier_uri forces a new resource"
-        )
-
-    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
-        base, uri = self._split(resource_id)
-        _, app = existing(tenant, base, "retrieving Application")
-        writable(tenant, app, f"deleting {resource_id}")
-        app["identifierUris"] = [u for u in app.get("identifierUris", []) if u != uri]
 
 
 class _Permissions:
@@ -183,10 +160,6 @@ class _Permissions:
             else app.setdefault("appRoles", [])
         )
 
-    def _split(self, resource_id: str) -> tuple[str, str]:
-        base, _, permission_id = resource_id.rpartition(f"/{self.segment}/")
-        return base, permission_id
-
     def create(self, tenant: Tenant, name: str, inputs: Inputs) -> tuple[str, Inputs]:
         object_id, app = existing(tenant, inputs["applicationId"], "retrieving Application")
         permission = self.permission(inputs)
@@ -197,56 +170,6 @@ class _Permissions:
         writable(tenant, app, f"creating {resource_id}")
         graph_patch_permissions(tenant, app, self.kind, [*current, permission])
         return resource_id, {}
-
-    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
-        base, permission_id = self._split(resource_id)
-        app = tenant.state["applications"].get(base.removeprefix("/applications/"))
-        if app is None:
-            return None
-        for permission in self._current(app):
-            if permission["id"].lower() == permission_id.lower():
-                return {"applicationId": base, **self.fields(permission)}
-        return None
-
-    def _disable_then_patch(
-        self, tenant: Tenant, app: dict[str, Any], new: list[dict[str, Any]]
-    ) -> None:
-        current = self._current(app)
-        kept = {p["id"].lower(): p for p in new}
-        disabled = []
-        changed = False
-        for permission in current:
-            target = kept.get(permission["id"].lower())
-            if permission.get("isEnabled") and (target is None or target != permission):
-                disabled.append({**permission, "isEnabled": False})
-                changed = True
-            else:
-                disabled.append(permission)
-        if changed:
-            graph_patch_permissions(tenant, app, self.kind, disabled)
-        graph_patch_permissions(tenant, app, self.kind, new)
-
-    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
-        base, permission_id = self._split(resource_id)
-        _, app = existing(tenant, base, "retrieving Application")
-        writable(tenant, app, f"updating {resource_id}")
-        replacement = self.permission({**news, self.id_key: permission_id})
-        current = self._current(app)
-        if not any(p["id"].lower() == permission_id.lower() for p in current):
-            raise ProviderError(f"updating {resource_id}: could not identify existing permission")
-        new = [replacement if p["id"].lower() == permission_id.lower() else p for p in current]
-        self._disable_then_patch(tenant, app, new)
-        return dict(news)
-
-    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
-        base, permission_id = self._split(resource_id)
-        _, app = existing(tenant, base, "retrieving Application")
-        writable(tenant, app, f"deleting {resource_id}")
-        current = self._current(app)
-        if not any(p["id"].lower() == permission_id.lower() for p in current):
-            raise ProviderError(f"deleting {resource_id}: could not identify existing permission")
-        new = [p for p in current if p["id"].lower() != permission_id.lower()]
-        self._disable_then_patch(tenant, app, new)
 
 
 class PermissionScope(_Permissions):
@@ -351,24 +274,6 @@ class ClaimsMappingPolicy:
         }
         return f"/policies/claimsMappingPolicies/{policy_id}", {}
 
-    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
-        policy = self._policies(tenant).get(resource_id.rpartition("/")[2])
-        if policy is None:
-            return None
-        return {"displayName": policy["displayName"], "definitions": list(policy["definition"])}
-
-    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
-        _policy_rights(tenant, f"Could not update {resource_id}")
-        policy = self._policies(tenant).get(resource_id.rpartition("/")[2])
-        if policy is None:
-            raise ProviderError(f"updating {resource_id}: not found")
-        policy["displayName"], policy["definition"] = news["displayName"], list(news["definitions"])
-        return dict(news)
-
-    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
-        _policy_rights(tenant, f"deleting {resource_id}")
-        self._policies(tenant).pop(resource_id.rpartition("/")[2], None)
-
 
 class ClaimsMappingAssignment:
     """TF serviceprincipals/service_principal_claims_mapping_policy_assignment_resource.go:
@@ -406,24 +311,3 @@ class ClaimsMappingAssignment:
         if policy_id not in assigned:
             assigned.append(policy_id)
         return f"/servicePrincipals/{sp_id}/claimsMappingPolicies/{policy_id}", {}
-
-    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
-        _, _, sp_id, _, policy_id = resource_id.split("/")
-        sp = tenant.state["servicePrincipals"].get(sp_id)
-        if sp is None or policy_id not in sp.get("claimsMappingPolicies", []):
-            return None
-        return {
-            "servicePrincipalId": f"/servicePrincipals/{sp_id}",
-            "claimsMappingPolicyId": f"/policies/claimsMappingPolicies/{policy_id}",
-        }
-
-    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
-        raise ProviderError("every argument of this resource forces a new resource")
-
-    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
-        _, _, sp_id, _, policy_id = resource_id.split("/")
-        sp = tenant.state["servicePrincipals"].get(sp_id)
-        if sp is not None:
-            sp["claimsMappingPolicies"] = [
-                p for p in sp.get("claimsMappingPolicies", []) if p != policy_id
-            ]

@@ -30,16 +30,6 @@ if TYPE_CHECKING:
 NO_DEFAULTS: dict[str, Any] = {}
 
 
-def _credential_path(resource_id: str, kind: str) -> tuple[str, str]:
-    """The legacy ``{objectId}/{kind}/{keyId}`` form (TF applications/parse/object.go)."""
-    object_id, found, key = resource_id.split("/") if resource_id.count("/") == 2 else ("", "", "")
-    if found != kind:
-        raise ProviderError(
-            f"Object Resource ID should be in the format {{objectId}}/{{type}}/{{subId}} - but got {resource_id!r}"
-        )
-    return object_id, key
-
-
 def secret_value(tenant_id: str, key_id: str) -> str:
     """A client secret in Entra's shape: 40 characters, '8Q~' after the first three."""
     digest = base64.b64encode(hashlib.sha256(f"{tenant_id}/{key_id}".encode()).digest() * 2)
@@ -109,31 +99,6 @@ class ApplicationPassword:
             "endDate": credential["endDateTime"],
         }
 
-    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
-        object_id, key_id = _credential_path(resource_id, "password")
-        app = tenant.state["applications"].get(object_id)
-        found = [c for c in (app or {}).get("passwordCredentials", []) if c["keyId"] == key_id]
-        if not found:
-            return None
-        live = {"applicationId": f"/applications/{object_id}", **self._fields(found[0])}
-        # The secret is never read back; the provider keeps the value from creation.
-        return {
-            **live,
-            "value": state.get("value"),
-            "rotateWhenChanged": state.get("rotateWhenChanged"),
-        }
-
-    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
-        raise ProviderError("every argument of azuread_application_password forces a new resource")
-
-    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
-        object_id, key_id = _credential_path(resource_id, "password")
-        app = tenant.state["applications"].get(object_id)
-        if app is None:
-            return
-        writable(tenant, app, f"Removing password credential {key_id!r}")
-        app["passwordCredentials"] = [c for c in app["passwordCredentials"] if c["keyId"] != key_id]
-
 
 class ApplicationCertificate:
     """TF application_certificate_resource.go: every argument forces a new resource; create
@@ -187,34 +152,6 @@ class ApplicationCertificate:
             "startDate": credential["startDateTime"],
             "endDate": credential["endDateTime"],
         }
-
-    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
-        object_id, key_id = _credential_path(resource_id, "certificate")
-        app = tenant.state["applications"].get(object_id)
-        if app is None:
-            # Unlike the other credentials, a missing application is an error here (TF :231).
-            raise ProviderError(f'Retrieving Application with object ID "{object_id}"')
-        found = [c for c in app["keyCredentials"] if c["keyId"] == key_id]
-        if not found:
-            return None
-        return {
-            **state,
-            "keyId": key_id,
-            "startDate": found[0]["startDateTime"],
-            "endDate": found[0]["endDateTime"],
-        }
-
-    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
-        raise ProviderError(
-            "every argument of azuread_application_certificate forces a new resource"
-        )
-
-    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
-        object_id, key_id = _credential_path(resource_id, "certificate")
-        app = tenant.state["applications"].get(object_id)
-        if app is not None:
-            writable(tenant, app, f"Removing certificate credential {key_id!r}")
-            app["keyCredentials"] = [c for c in app["keyCredentials"] if c["keyId"] != key_id]
 
 
 # Learn, "Workload identity federation considerations": at most 20 federated identity
@@ -308,55 +245,3 @@ class FederatedCredential:
         return f"{object_id}/federatedIdentityCredential/{credential_id}", {
             "credentialId": credential_id
         }
-
-    def _find(
-        self, tenant: Tenant, resource_id: str
-    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        object_id, credential_id = _credential_path(resource_id, "federatedIdentityCredential")
-        app = tenant.state["applications"].get(object_id)
-        found = [
-            c
-            for c in (app or {}).get("federatedIdentityCredentials", [])
-            if c["id"] == credential_id
-        ]
-        return app, (found[0] if found else None)
-
-    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
-        app, credential = self._find(tenant, resource_id)
-        if credential is None:
-            return None
-        return {
-            "applicationId": f"/applications/{app['id']}" if app else state.get("applicationId"),
-            "displayName": credential["name"],
-            "issuer": credential["issuer"],
-            "subject": credential["subject"],
-            "audiences": credential["audiences"],
-            "description": credential["description"],
-            "credentialId": credential["id"],
-        }
-
-    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
-        app, credential = self._find(tenant, resource_id)
-        if app is None or credential is None:
-            raise ProviderError(f"updating federated identity credential {resource_id}: not found")
-        what = (
-            f'Updating federated identity credential for Application (Application: "{app["id"]}")'
-        )
-        writable(tenant, app, what)
-        problem = self._conflict(app, news, exclude=credential["id"])
-        if problem:
-            raise ProviderError(f"{what}: {problem}")
-        credential.update(
-            issuer=news["issuer"],
-            subject=news["subject"],
-            audiences=list(news["audiences"]),
-            description=news.get("description"),
-        )
-        return {**news, "credentialId": credential["id"]}
-
-    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
-        app, credential = self._find(tenant, resource_id)
-        if app is None or credential is None:
-            return
-        writable(tenant, app, f"Deleting federated identity credential {credential['id']!r}")
-        app["federatedIdentityCredentials"].remove(credential)

@@ -144,31 +144,6 @@ class ApplicationRegistration:
         "implicitIdTokenIssuanceEnabled",
     )
 
-    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
-        object_id, app = application(tenant, resource_id)
-        if app is None:
-            return None  # 404: gone
-        live = {key: app[key] for key in self.FIELDS if app.get(key) is not None}
-        # Graph's nulls read as zero values (TF application_registration_resource.go:298,
-        # :313-314, GetOrZero): an application made in the portal, which has no
-        # api.requestedAccessTokenVersion, reads as version 0.
-        live["requestedAccessTokenVersion"] = app.get("requestedAccessTokenVersion") or 0
-        for flag in ("implicitAccessTokenIssuanceEnabled", "implicitIdTokenIssuanceEnabled"):
-            live[flag] = bool(app.get(flag))
-        return {**live, **self._computed(tenant, object_id)}
-
-    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
-        object_id, app = existing(tenant, resource_id, "updating Application")
-        writable(tenant, app, typed(f'updating Application (Application: "{object_id}")'))
-        for key in self.FIELDS:
-            app[key] = news.get(key)
-        return {**news, **self._computed(tenant, object_id)}
-
-    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
-        object_id, app = existing(tenant, resource_id, "deleting Application")
-        writable(tenant, app, typed(f'deleting Application (Application: "{object_id}")'))
-        del tenant.state["applications"][object_id]
-
 
 class ApplicationOwner:
     """TF application_owner_resource.go: create fails when the owner is already there."""
@@ -192,23 +167,6 @@ class ApplicationOwner:
         app["owners"].append(owner)
         return resource_id, {}
 
-    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
-        _, _, object_id, _, owner = resource_id.split("/")
-        app = tenant.state["applications"].get(object_id)
-        if app is None or owner not in app["owners"]:
-            return None
-        return {"applicationId": f"/applications/{object_id}", "ownerObjectId": owner}
-
-    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
-        raise ProviderError("every argument of azuread_application_owner forces a new resource")
-
-    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
-        _, _, object_id, _, owner = resource_id.split("/")
-        app = tenant.state["applications"].get(object_id)
-        if app is not None and owner in app["owners"]:
-            writable(tenant, app, typed(f"removing {owner}"))
-            app["owners"].remove(owner)
-
 
 class FallbackPublicClient:
     """TF application_fallback_public_client_resource.go: one ID per application whatever
@@ -226,24 +184,6 @@ class FallbackPublicClient:
         writable(tenant, app, typed("setting Fallback Public Client"))
         app["isFallbackPublicClient"] = bool(inputs.get("enabled", False))
         return f"/applications/{object_id}/fallbackPublicClient", {}
-
-    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
-        object_id, app = application(tenant, resource_id.removesuffix("/fallbackPublicClient"))
-        if app is None or app["isFallbackPublicClient"] is None:
-            return None
-        return {
-            "applicationId": f"/applications/{object_id}",
-            "enabled": app["isFallbackPublicClient"],
-        }
-
-    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
-        raise ProviderError("every argument of this resource forces a new resource")
-
-    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
-        _, app = application(tenant, resource_id.removesuffix("/fallbackPublicClient"))
-        if app is not None:
-            writable(tenant, app, typed("unsetting Fallback Public Client"))
-            app["isFallbackPublicClient"] = None
 
 
 class RedirectUris:
@@ -283,33 +223,6 @@ class RedirectUris:
         refuse_redirect_uris(app, kind, inputs["redirectUris"])
         app["redirectUris"][kind] = sorted(set(inputs["redirectUris"]))
         return resource_id, {}
-
-    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
-        base, _, kind = resource_id.rpartition("/redirectUris/")
-        object_id, app = application(tenant, base)
-        if app is None or not app["redirectUris"].get(kind):
-            return None
-        uris = app["redirectUris"][kind]
-        # A set in the provider's schema: the order the program gave is not kept.
-        listed = state.get("redirectUris") or []
-        if sorted(set(listed)) == uris:
-            uris = listed
-        return {"applicationId": f"/applications/{object_id}", "type": kind, "redirectUris": uris}
-
-    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
-        base, _, kind = resource_id.rpartition("/redirectUris/")
-        _, app = existing(tenant, base, "updating redirect URIs")
-        writable(tenant, app, typed(f"updating {resource_id}"))
-        refuse_redirect_uris(app, kind, news["redirectUris"])
-        app["redirectUris"][kind] = sorted(set(news["redirectUris"]))
-        return dict(news)
-
-    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
-        base, _, kind = resource_id.rpartition("/redirectUris/")
-        _, app = application(tenant, base)
-        if app is not None:
-            writable(tenant, app, typed(f"deleting {resource_id}"))
-            app["redirectUris"][kind] = []
 
 
 def get_application(tenant: Tenant, args: Mapping[str, Any]) -> Inputs:

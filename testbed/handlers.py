@@ -12,11 +12,24 @@ from types import MappingProxyType
 
 from components import provider_resources as types
 from testbed import api_exposure, arm, credentials, entra, healthcare_services, principals
-from testbed.resource_handler import Handler, InvokeHandler
+from testbed.resource_handler import Handler, InvokeHandler, ServedHandler
 from testbed.served_types import FHIR_SERVICE, WORKSPACE
 
+# The types our plugin serves under the engine (testbed.plugin), through their lifecycle.
+SERVED_HANDLERS: Mapping[str, ServedHandler] = MappingProxyType(
+    {
+        types.ROLE_ASSIGNMENT.token: arm.RoleAssignment(),
+        types.KEY_VAULT_SECRET.token: arm.VaultSecret(),
+        # Only a consumer's program declares these, beside the component package.
+        WORKSPACE.token: healthcare_services.Workspace(),
+        FHIR_SERVICE.token: healthcare_services.FhirService(),
+    }
+)
+
+# Every type the program declares, as the mock runtime checks and creates it.
 RESOURCE_HANDLERS: Mapping[str, Handler] = MappingProxyType(
     {
+        **SERVED_HANDLERS,
         types.APPLICATION_REGISTRATION.token: entra.ApplicationRegistration(),
         types.APPLICATION_OWNER.token: entra.ApplicationOwner(),
         types.FALLBACK_PUBLIC_CLIENT.token: entra.FallbackPublicClient(),
@@ -33,11 +46,6 @@ RESOURCE_HANDLERS: Mapping[str, Handler] = MappingProxyType(
         types.APP_ROLE.token: api_exposure.AppRole(),
         types.CLAIMS_MAPPING_POLICY.token: api_exposure.ClaimsMappingPolicy(),
         types.CLAIMS_MAPPING_ASSIGNMENT.token: api_exposure.ClaimsMappingAssignment(),
-        types.ROLE_ASSIGNMENT.token: arm.RoleAssignment(),
-        types.KEY_VAULT_SECRET.token: arm.VaultSecret(),
-        # Only a consumer's program declares these, beside the component package.
-        WORKSPACE.token: healthcare_services.Workspace(),
-        FHIR_SERVICE.token: healthcare_services.FhirService(),
     }
 )
 

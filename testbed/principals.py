@@ -164,49 +164,6 @@ class ServicePrincipal:
         wire = _sp_wire(tenant, tenant.state["servicePrincipals"][object_id])
         return {key: wire[key] for key in (*self.computed, "servicePrincipalNames")}
 
-    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
-        object_id = resource_id.removeprefix("/servicePrincipals/")
-        sp = tenant.state["servicePrincipals"].get(object_id)
-        if sp is None:
-            return None
-        live = {
-            "clientId": sp["appId"],
-            "accountEnabled": sp["accountEnabled"],
-            "owners": list(sp["owners"]),
-        }
-        return {**state, **live, **self._computed(tenant, object_id)}
-
-    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
-        object_id = resource_id.removeprefix("/servicePrincipals/")
-        sp = tenant.state["servicePrincipals"].get(object_id)
-        if sp is None:
-            raise ProviderError(
-                f"Could not update service principal with object ID {object_id!r}: not found"
-            )
-        try:
-            require_app_write(tenant.caller, sp["owners"])
-        except Denied as error:
-            raise ProviderError(
-                f"Updating service principal with object ID {object_id!r}: {error}"
-            ) from None
-        sp["accountEnabled"] = bool(news.get("accountEnabled", True))
-        if (olds.get("owners") or []) != (news.get("owners") or []):
-            sp["owners"] = [str(o).lower() for o in news.get("owners") or []]
-        return {**news, **self._computed(tenant, object_id)}
-
-    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
-        object_id = resource_id.removeprefix("/servicePrincipals/")
-        sp = tenant.state["servicePrincipals"].get(object_id)
-        if sp is None:
-            return
-        try:
-            require_app_write(tenant.caller, sp["owners"])
-        except Denied as error:
-            raise ProviderError(
-                f"Deleting service principal with object ID {object_id!r}: {error}"
-            ) from None
-        del tenant.state["servicePrincipals"][object_id]
-
 
 class ApiAccess:
     """TF applications/application_api_access_resource.go: one entry of
@@ -250,54 +207,6 @@ class ApiAccess:
             {"resourceAppId": api, "resourceAccess": self._access(inputs)}
         )
         return resource_id, {}
-
-    @staticmethod
-    def _split(resource_id: str) -> tuple[str, str]:
-        base, _, api = resource_id.rpartition("/apiAccess/")
-        return base, api
-
-    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
-        base, api = self._split(resource_id)
-        app = tenant.state["applications"].get(base.removeprefix("/applications/"))
-        entry = self._entry(app, api) if app else None
-        if entry is None:
-            return None
-        return {
-            "applicationId": base,
-            "apiClientId": api,
-            "scopeIds": sorted(a["id"] for a in entry["resourceAccess"] if a["type"] == "Scope")
-            or None,
-            "roleIds": sorted(a["id"] for a in entry["resourceAccess"] if a["type"] == "Role")
-            or None,
-        }
-
-    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
-        base, api = self._split(resource_id)
-        _, app = existing(tenant, base, "updating Application API Access")
-        writable(tenant, app, typed(f"updating {resource_id}"))
-        for entry in app["requiredResourceAccess"]:
-            if entry["resourceAppId"].lower() == api.lower():
-                entry["resourceAccess"] = self._access(news)
-                return dict(news)
-        raise ProviderError(
-            typed(
-                f'updating Application API Access (Application ID: "{base}", API Client ID: "{api}"): could not identify existing API'
-            )
-        )
-
-    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
-        base, api = self._split(resource_id)
-        _, app = existing(tenant, base, "deleting Application API Access")
-        if self._entry(app, api) is None:
-            raise ProviderError(
-                typed(
-                    f'deleting Application API Access (Application ID: "{base}", API Client ID: "{api}"): could not identify existing API'
-                )
-            )
-        writable(tenant, app, typed(f"deleting {resource_id}"))
-        app["requiredResourceAccess"] = [
-            e for e in app["requiredResourceAccess"] if e["resourceAppId"].lower() != api.lower()
-        ]
 
 
 def _service_principal(tenant: Tenant, object_id: Any, what: str) -> dict[str, Any]:
@@ -368,30 +277,6 @@ class DelegatedPermissionGrant:
         }
         return f"/oauth2PermissionGrants/{grant_id}", {}
 
-    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
-        grant = tenant.state["oauth2PermissionGrants"].get(resource_id.rpartition("/")[2])
-        if grant is None:
-            return None
-        # Everything is read back, so an import finds the inputs (TF :184-213).
-        live = {
-            "servicePrincipalObjectId": grant["clientId"],
-            "resourceServicePrincipalObjectId": grant["resourceId"],
-            "claimValues": grant["scope"].split(),
-        }
-        if grant.get("principalId"):
-            live["userObjectId"] = grant["principalId"]
-        return {**state, **live}
-
-    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
-        grant = tenant.state["oauth2PermissionGrants"].get(resource_id.rpartition("/")[2])
-        if grant is None:
-            raise ProviderError(f"updating delegated permission grant {resource_id}: not found")
-        grant["scope"] = " ".join(news["claimValues"])
-        return dict(news)
-
-    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
-        tenant.state["oauth2PermissionGrants"].pop(resource_id.rpartition("/")[2], None)
-
 
 class AppRoleAssignment:
     """TF approleassignments/app_role_assignment_resource.go: every argument forces a new
@@ -439,16 +324,6 @@ class AppRoleAssignment:
             "principalType": "ServicePrincipal",
             "resourceDisplayName": resource["displayName"],
         }
-
-    def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None:
-        found = tenant.state["appRoleAssignments"].get(resource_id.rpartition("/")[2])
-        return dict(state) if found is not None else None
-
-    def update(self, tenant: Tenant, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
-        raise ProviderError("every argument of azuread_app_role_assignment forces a new resource")
-
-    def delete(self, tenant: Tenant, resource_id: str, state: Inputs) -> None:
-        tenant.state["appRoleAssignments"].pop(resource_id.rpartition("/")[2], None)
 
 
 def get_client_config(tenant: Tenant, args: Mapping[str, Any]) -> Inputs:

@@ -1,8 +1,8 @@
 """What one resource type of the fake tenant does, as ``testbed.tenant`` calls it: the
 handler protocol, the inputs it takes and the two ways it fails, in the provider's words.
 
-The handler modules (``testbed.entra``, ``principals``, ``credentials``, ``arm``) implement
-it and import it from here; ``testbed.handlers`` tables them by type token. The tenant they
+The handler modules (``testbed.entra``, ``principals``, ``credentials``, ``api_exposure``:
+azuread; ``arm``, ``healthcare_services``: served by our plugin too) implement it and import it from here; ``testbed.handlers`` tables them by type token. The tenant they
 act on is a type only, so no handler imports ``testbed.tenant`` at run time.
 """
 
@@ -31,7 +31,11 @@ class CheckFailure:
 
 
 class Handler(Protocol):
-    """What one resource type does."""
+    """What one resource type does on the mock runtime: check and create (``testbed.mockrun``).
+
+    Under the engine the real azuread provider reads, updates and deletes Entra objects
+    through the Graph fake (``testbed.graphapi``), so the azuread handlers stop here; the rules
+    that imitated its update and delete went with them."""
 
     @property
     def computed(self) -> frozenset[str]:
@@ -44,6 +48,11 @@ class Handler(Protocol):
     def check(self, inputs: Inputs) -> list[CheckFailure]: ...
 
     def create(self, tenant: Tenant, name: str, inputs: Inputs) -> tuple[str, Inputs]: ...
+
+
+class ServedHandler(Handler, Protocol):
+    """A type our provider plugin serves under the engine (``testbed.plugin``: azure-native
+    and the consumer's Healthcare APIs types): its whole lifecycle."""
 
     def read(self, tenant: Tenant, resource_id: str, state: Inputs) -> Inputs | None: ...
 

@@ -20,12 +20,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from testbed.first_party import first_party_service_principals
-from testbed.handlers import INVOKE_HANDLERS, RESOURCE_HANDLERS
+from testbed.handlers import INVOKE_HANDLERS, RESOURCE_HANDLERS, SERVED_HANDLERS
 
 # CheckFailure, Inputs and ProviderError are named here too (``as``): whoever drives a Tenant
 # (the plugins, the mock runtime, a Graph fake) takes them from the module it calls.
 from testbed.resource_handler import CheckFailure as CheckFailure
-from testbed.resource_handler import Handler
+from testbed.resource_handler import Handler, ServedHandler
 from testbed.resource_handler import Inputs as Inputs
 from testbed.resource_handler import ProviderError as ProviderError
 
@@ -127,17 +127,17 @@ class Tenant:
 
     def read(self, token: str, resource_id: str, state: Inputs) -> Inputs | None:
         # Reads are not logged: a refresh changes nothing, and the log is of changes.
-        return handler_for(token).read(self, resource_id, state)
+        return served_handler_for(token).read(self, resource_id, state)
 
     def update(self, token: str, name: str, resource_id: str, olds: Inputs, news: Inputs) -> Inputs:
         self._fail_if_armed("update", token, name)
-        outputs = handler_for(token).update(self, resource_id, olds, news)
+        outputs = served_handler_for(token).update(self, resource_id, olds, news)
         self._record("update", token, name, resource_id)
         return outputs
 
     def delete(self, token: str, name: str, resource_id: str, state: Inputs) -> None:
         self._fail_if_armed("delete", token, name)
-        handler_for(token).delete(self, resource_id, state)
+        served_handler_for(token).delete(self, resource_id, state)
         self._record("delete", token, name, resource_id)
 
     def invoke(self, token: str, args: Mapping[str, Any]) -> Inputs:
@@ -201,4 +201,14 @@ def handler_for(token: str) -> Handler:
     handler = RESOURCE_HANDLERS.get(token)
     if handler is None:
         raise NotImplementedError(f"the fake tenant does not implement resource type {token}")
+    return handler
+
+
+def served_handler_for(token: str) -> ServedHandler:
+    handler = SERVED_HANDLERS.get(token)
+    if handler is None:
+        raise NotImplementedError(
+            f"the fake tenant does not read, update or delete {token}: under the engine the"
+            " real azuread provider does, through the Graph fake (testbed.graphapi)"
+        )
     return handler
