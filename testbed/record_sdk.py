@@ -1,40 +1,88 @@
-"""Regenerate docs/sdk/nodejs: the TypeScript SDK of the component package, as
-`pulumi package gen-sdk --language nodejs` generates it, for reviewers to read the component's
-API in a language other than Python. tests/e2e/test_component_package.py regenerates it and
-compares.
+"""Regenerate docs/sdk/nodejs: the TypeScript declarations (.d.ts) of the component package's
+SDK, for reviewers to read the component's API in a language other than Python.
+`pulumi package gen-sdk --language nodejs` writes the SDK's TypeScript sources; the pinned
+TypeScript compiler in tools/sdk-declarations turns them into the declarations a TypeScript
+user's editor shows, with the SDK's own tsconfig.json. tests/e2e/test_component_package.py
+regenerates them and compares.
 
     .venv/bin/python -m testbed.record_sdk docs/sdk/nodejs
 """
 
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from testbed.engine import ROOT, EngineWorkspace
 
-# The component and its types; the rest (package.json, utilities) is boilerplate.
-SDK_FILES = ("clientApplication.ts", "types/input.ts", "types/output.ts")
+# The component and its types; the rest (provider, utilities) is the same for every package.
+DECLARATIONS = ("index.d.ts", "clientApplication.d.ts", "types/input.d.ts", "types/output.d.ts")
+COMPILER = ROOT / "tools" / "sdk-declarations"
+
+
+def _install_compiler() -> Path:
+    """node_modules of tools/sdk-declarations at its lock file's pins; installed again only when
+    the lock file changed since (npm writes node_modules/.package-lock.json on install)."""
+    lock, installed = (
+        COMPILER / "package-lock.json",
+        COMPILER / "node_modules" / ".package-lock.json",
+    )
+    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+        if shutil.which("npm") is None:
+            raise RuntimeError(
+                "the SDK's declarations need Node.js and npm (tools/sdk-declarations)"
+            )
+        subprocess.run(
+            ["npm", "ci", "--silent", "--ignore-scripts", "--no-audit", "--no-fund"],
+            cwd=COMPILER,
+            check=True,
+        )
+    return COMPILER / "node_modules"
+
+
+def declarations(workspace: EngineWorkspace) -> dict[str, str]:
+    """The .d.ts files of DECLARATIONS, by path, for the package as it is now."""
+    node_modules = _install_compiler()
+    with tempfile.TemporaryDirectory() as scratch:
+        sdks, emitted = Path(scratch) / "sdks", Path(scratch) / "d.ts"
+        workspace.cli(
+            "package", "gen-sdk", str(ROOT / "package"), "--language", "nodejs", "--out", str(sdks),
+            check=True,
+        )  # fmt: skip
+        sdk = sdks / "nodejs"
+        # The SDK imports @pulumi/pulumi; tsc resolves it from a node_modules beside the sources.
+        (sdk / "node_modules").symlink_to(node_modules)
+        compiled = subprocess.run(
+            [
+                "node",
+                str(node_modules / "typescript" / "bin" / "tsc"),
+                "--project",
+                str(sdk / "tsconfig.json"),
+                "--declaration",
+                "--emitDeclarationOnly",
+                "--outDir",
+                str(emitted),
+            ],
+            cwd=sdk,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if compiled.returncode != 0:
+            raise RuntimeError(
+                f"tsc failed on the generated SDK:\n{compiled.stdout}{compiled.stderr}"
+            )
+        return {name: (emitted / name).read_text(encoding="utf-8") for name in DECLARATIONS}
 
 
 def record(out: Path) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         workspace = EngineWorkspace.create(Path(scratch) / "ws", now="2026-11-27T09:00:00+00:00")
-        sdks = Path(scratch) / "sdks"
-        workspace.cli(
-            "package",
-            "gen-sdk",
-            str(ROOT / "package"),
-            "--language",
-            "nodejs",
-            "--out",
-            str(sdks),
-            check=True,
-        )
-        for name in SDK_FILES:
+        for name, text in declarations(workspace).items():
             target = out / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(sdks / "nodejs" / name, target)
+            target.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
