@@ -455,7 +455,7 @@ def analyse(rows: dict[str, Any], sizes: Sequence[int], cold: dict[str, Any]) ->
 
 # The cheap regression check: what the program adds over the flat baseline per application,
 # in milliseconds of mock-runtime wall time. Six components per application cost ~27 ms;
-# one, with its aliases to the former layout, ~10 ms (notes.md), and each further
+# one ~10 ms (notes.md; measured with the former layout's aliases, since removed), and each further
 # registration ~4 ms. The bound sits just above, so a layout or SDK change that adds
 # registrations per application shows as "no" (and `--check` exits 3).
 OVERHEAD_BOUND_MS = 12.0
