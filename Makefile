@@ -13,7 +13,7 @@ PLAN_ARGS ?=
 PULUMI_BACKEND_URL ?= file://$(HOME)/.pulumi-healthcare-clients
 export PULUMI_BACKEND_URL
 
-.PHONY: help plan test lint typecheck unit docs-check engine provider e2e workflows up preview policy-venv verify bench bench-engine lock clean distclean
+.PHONY: help plan test lint typecheck unit docs-check engine provider e2e workflows up preview policy-venv sdk-declarations verify bench bench-engine lock clean distclean
 
 help:
 	@echo "make plan     offline plan of the $(STACK) stack (no Pulumi CLI, no Azure)"
@@ -27,6 +27,7 @@ help:
 	@echo "make up       pulumi up (local file backend unless PULUMI_BACKEND_URL is set)"
 	@echo "make verify   a token and a FHIR/DICOM call per app of the deployed $(STACK) stack"
 	@echo "make policy-venv  create policy/venv, the policy pack's own virtualenv"
+	@echo "make sdk-declarations  install the pinned tsc that docs/sdk is made with (part of make e2e)"
 	@echo "make bench    mock-runtime benchmark against a flat baseline; fails over its bound"
 	@echo "make bench-engine  the same under the real engine, N=1 to 200 (hours; bench/results.md)"
 
@@ -98,6 +99,17 @@ $(POLICY_STAMP): policy/requirements.txt
 
 policy-venv: $(POLICY_STAMP)
 
+# The pinned TypeScript compiler that turns the component package's generated TypeScript SDK
+# into the declarations under docs/sdk (testbed/record_sdk.py); npm ci writes the stamp.
+SDK_DECLARATIONS := tools/sdk-declarations
+SDK_DECLARATIONS_STAMP := $(SDK_DECLARATIONS)/node_modules/.package-lock.json
+
+$(SDK_DECLARATIONS_STAMP): $(SDK_DECLARATIONS)/package-lock.json
+	@command -v npm >/dev/null || { echo "make e2e needs Node.js and npm: docs/sdk is checked with the pinned TypeScript compiler in $(SDK_DECLARATIONS). Install Node.js (it ships npm) and rerun." >&2; exit 2; }
+	npm ci --silent --ignore-scripts --no-audit --no-fund --prefix $(SDK_DECLARATIONS)
+
+sdk-declarations: $(SDK_DECLARATIONS_STAMP)
+
 # The Pulumi CLI and the Python language host, built from their Go modules into .engine/bin
 # (engine/go.mod pins the version); nothing happens when they are built already or when a
 # pulumi on PATH is the same version or newer.
@@ -112,7 +124,7 @@ provider: $(RUNTIME_STAMP)
 
 # End-to-end tests: `pulumi up/preview/refresh/destroy` under that engine, with provider
 # plugins backed by the fake tenant (testbed/plugin.py). No Azure.
-e2e: engine $(DEV_STAMP) $(POLICY_STAMP)
+e2e: engine $(DEV_STAMP) $(POLICY_STAMP) $(SDK_DECLARATIONS_STAMP)
 	$(BIN)/pytest -n 2 -q -m e2e
 
 test: lint typecheck workflows unit e2e

@@ -5,10 +5,9 @@ TypeScript compiler in tools/sdk-declarations turns them into the declarations a
 user's editor shows, with the SDK's own tsconfig.json. tests/e2e/test_component_package.py
 regenerates them and compares.
 
-    .venv/bin/python -m testbed.record_sdk docs/sdk/nodejs
+    make sdk-declarations && .venv/bin/python -m testbed.record_sdk docs/sdk/nodejs
 """
 
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,29 +20,20 @@ DECLARATIONS = ("index.d.ts", "clientApplication.d.ts", "types/input.d.ts", "typ
 COMPILER = ROOT / "tools" / "sdk-declarations"
 
 
-def _install_compiler() -> Path:
-    """node_modules of tools/sdk-declarations at its lock file's pins; installed again only when
-    the lock file changed since (npm writes node_modules/.package-lock.json on install)."""
-    lock, installed = (
-        COMPILER / "package-lock.json",
-        COMPILER / "node_modules" / ".package-lock.json",
-    )
-    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
-        if shutil.which("npm") is None:
-            raise RuntimeError(
-                "the SDK's declarations need Node.js and npm (tools/sdk-declarations)"
-            )
-        subprocess.run(
-            ["npm", "ci", "--silent", "--ignore-scripts", "--no-audit", "--no-fund"],
-            cwd=COMPILER,
-            check=True,
+def _compiler() -> Path:
+    """node_modules of tools/sdk-declarations, which `make sdk-declarations` (a prerequisite of
+    `make e2e`) installs at its lock file's pins."""
+    node_modules = COMPILER / "node_modules"
+    if not (node_modules / "typescript" / "bin" / "tsc").exists():
+        raise RuntimeError(
+            "the SDK's declarations need the pinned TypeScript compiler: run `make sdk-declarations`"
         )
-    return COMPILER / "node_modules"
+    return node_modules
 
 
 def declarations(workspace: EngineWorkspace) -> dict[str, str]:
     """The .d.ts files of DECLARATIONS, by path, for the package as it is now."""
-    node_modules = _install_compiler()
+    node_modules = _compiler()
     with tempfile.TemporaryDirectory() as scratch:
         sdks, emitted = Path(scratch) / "sdks", Path(scratch) / "d.ts"
         workspace.cli(

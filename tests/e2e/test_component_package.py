@@ -107,16 +107,16 @@ def test_get_schema_prints_the_component_with_descriptions(workspace: EngineWork
 def test_the_typescript_declarations_in_docs_are_what_gen_sdk_and_tsc_generate(
     workspace: EngineWorkspace,
 ) -> None:
-    for name, fresh in declarations(workspace).items():
-        committed = (SDK_DOCS / name).read_text(encoding="utf-8")
-        assert fresh == committed, (
+    fresh = declarations(workspace)
+    for name, text in fresh.items():
+        assert text == (SDK_DOCS / name).read_text(encoding="utf-8"), (
             f"docs/sdk/nodejs/{name} is stale: run `python -m testbed.record_sdk docs/sdk/nodejs`"
         )
     # What a reviewer reads there: the component and the arguments it takes.
-    component = (SDK_DOCS / "clientApplication.d.ts").read_text(encoding="utf-8")
+    component = fresh["clientApplication.d.ts"]
     assert "export declare class ClientApplication extends pulumi.ComponentResource" in component
     assert "readonly clientSecret: pulumi.Output<string | undefined>;" in component
-    index = (SDK_DOCS / "index.d.ts").read_text(encoding="utf-8")
+    index = fresh["index.d.ts"]
     assert 'export declare const ClientApplication: typeof import("./clientApplication")' in index
 
 
